@@ -1,0 +1,49 @@
+"""One place for losstally's settings and paths. Every value can be overridden by an env var."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# Set before Prefect or Great Expectations is imported: no network, so no telemetry.
+QUIET_ENVIRONMENT = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "GX_ANALYTICS_ENABLED": "False",
+    "PREFECT_UI_ENABLED": "false",
+    "PREFECT_HOME": str(PROJECT_ROOT / ".prefect"),
+    # The bundled server logs every finished task run at INFO; keep our own logs.
+    "PREFECT_LOGGING_LEVEL": "INFO",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and limits of a losstally run."""
+
+    raw_dir: Path
+    db_path: Path
+    batch_files: int
+    max_file_bytes: int
+    top_claims: int
+
+
+def settings() -> Settings:
+    """The settings in force: defaults, overridden by LOSSTALLY_* environment variables."""
+    env = os.environ.get
+    return Settings(
+        raw_dir=Path(env("LOSSTALLY_RAW_DIR", PROJECT_ROOT / "data" / "sample")),
+        db_path=Path(env("LOSSTALLY_DB", PROJECT_ROOT / "warehouse" / "losstally.duckdb")),
+        batch_files=int(env("LOSSTALLY_BATCH_FILES", "2000")),
+        max_file_bytes=int(env("LOSSTALLY_MAX_FILE_BYTES", str(20 * 1024 * 1024))),
+        top_claims=int(env("LOSSTALLY_TOP_CLAIMS", "10")),
+    )
+
+
+def quiet_environment() -> None:
+    """Turn off telemetry and keep Prefect's state in the project, unless the user set otherwise."""
+    for key, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)

@@ -1,0 +1,121 @@
+"""The warehouse: DuckDB connection, idempotent schema, batch loads and the queries the flow reports."""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms.contract import category_rows
+
+STAGED_TABLES = ("article", "figure", "figure_quarantine", "ingest_log", "dq_result")
+
+
+def sql_text(name: str) -> str:
+    """The text of a .sql file shipped in the warehouse package."""
+    return resources.files("warehouse").joinpath(name).read_text("utf-8")
+
+
+def view_names() -> list[str]:
+    """The .sql files under warehouse/views, in dependency order (by file name)."""
+    views = resources.files("warehouse").joinpath("views")
+    return sorted(p.name for p in views.iterdir() if p.name.endswith(".sql"))
+
+
+def connect(db_path: Path, read_only: bool = False, attempts: int = 20) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to the warehouse, retried while another process holds the file lock."""
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    elif not db_path.exists():
+        raise FileNotFoundError(f"no warehouse at {db_path}: run `losstally run` first")
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(db_path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(min(0.1 * 2**attempt, 2.0))
+    raise AssertionError("unreachable")
+
+
+def claimant_dimension() -> pl.DataFrame:
+    """Claimant ids with claimant_party and kind, from the extractor's alias table when present."""
+    try:
+        from transforms.lexicon import claimant_rows
+    except ImportError:  # the alias table ships with the extractor
+        rows = [("reporter", None, "media")]
+    else:
+        rows = [tuple(r) for r in claimant_rows()]
+    return pl.DataFrame(rows, schema={"claimant": pl.String, "claimant_party": pl.String, "kind": pl.String},
+                        orient="row").unique("claimant", keep="first")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create or migrate the tables, refresh the lookup tables and (re)create the views."""
+    con.execute(sql_text("schema.sql"))
+    categories = pl.DataFrame(list(category_rows()))
+    claimants = claimant_dimension()
+    con.execute("begin")
+    con.execute("delete from category")
+    con.execute("insert into category by name select * from categories")
+    con.execute("delete from claimant")
+    con.execute("insert into claimant by name select * from claimants")
+    con.execute("commit")
+    for name in view_names():
+        con.execute(sql_text(f"views/{name}"))
+
+
+def loaded_file_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """sha256 -> source file of every raw file whose articles are in the warehouse."""
+    rows = con.execute("select file_sha256, min(source_file) from article group by 1").fetchall()
+    return dict(rows)
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, staged: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """Load one batch in one transaction: replace the batch's articles, insert the staged rows."""
+    frames = {name: staged.get(name) for name in STAGED_TABLES}
+    for name, frame in frames.items():
+        con.register(f"staged_{name}", (frame if frame is not None else pl.DataFrame()).to_arrow())
+    has = {name: frame is not None and frame.height > 0 for name, frame in frames.items()}
+    con.execute("begin")
+    try:
+        if has["article"]:
+            con.execute(sql_text("replace_articles.sql"))
+        for name in STAGED_TABLES:
+            if has[name]:
+                con.execute(f"insert into {name} by name select * from staged_{name}")
+        if has["figure"]:
+            con.execute("insert into party select distinct party from staged_figure "
+                        "where party is not null and party not in (select party from party)")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        for name in STAGED_TABLES:
+            con.unregister(f"staged_{name}")
+    return {name: frame.height if frame is not None else 0 for name, frame in frames.items()}
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run: dict) -> None:
+    """Insert or update the run's row in `run`."""
+    con.execute("delete from run where run_id = ?", [run["run_id"]])
+    frame = pl.DataFrame([run])
+    con.execute("insert into run by name select * from frame")
+
+
+def top_claims(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pl.DataFrame:
+    """The largest figures per claimant, party and category: what a run summary shows."""
+    return con.execute(sql_text("top_claims.sql"), [limit]).pl()
+
+
+def read_only_query(db_path: Path, sql: str) -> pl.DataFrame:
+    """The result of one query on a read-only connection to the warehouse."""
+    con = connect(db_path, read_only=True)
+    try:
+        return con.execute(sql).pl()
+    finally:
+        con.close()
