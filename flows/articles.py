@@ -11,6 +11,7 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+import polars as pl
 import yaml
 
 ARTICLE_FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
@@ -266,3 +267,46 @@ def articles_from_file(raw: bytes, file: str, fmt: str) -> tuple[list[Article], 
 def article_format(path: Path) -> str | None:
     """The article format of a path, by its extension, or None when it is not an article file."""
     return ARTICLE_FORMATS.get(path.suffix.lower())
+
+
+ARTICLE_COLUMNS = {
+    "article_id": pl.String, "file": pl.String, "source_file": pl.String, "file_sha256": pl.String,
+    "format": pl.String, "encoding": pl.String, "title": pl.String, "outlet": pl.String,
+    "url": pl.String, "published_at": pl.Date, "text": pl.String,
+}
+LOG_COLUMNS = {
+    "path": pl.String, "source_file": pl.String, "file_sha256": pl.String, "article_id": pl.String,
+    "status": pl.String, "reason": pl.String,
+}
+
+
+def article_row(article: Article, source_file: str) -> dict:
+    """An article as a row of the article frame."""
+    return {name: getattr(article, name, None) for name in ARTICLE_COLUMNS} | {"source_file": source_file}
+
+
+def read_articles(raw_dir: Path, files: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Articles read from a batch of inventory rows, and an ingest-log row for everything not read."""
+    rows, log = [], []
+    seen: dict[str, str] = {}
+    for entry in files:
+        source = entry["source_file"]
+        base = {"path": source, "source_file": source, "file_sha256": entry.get("file_sha256"), "article_id": None}
+        try:
+            raw = (raw_dir / source).read_bytes()
+            found, problems = articles_from_file(raw, source, entry["format"])
+        except FileNotFoundError:
+            log.append(base | {"status": "quarantined", "reason": "file vanished between discovery and reading"})
+            continue
+        except UnreadableArticle as exc:
+            log.append(base | {"status": "quarantined", "reason": str(exc)})
+            continue
+        log.extend(base | {"path": item, "status": "quarantined", "reason": why} for item, why in problems)
+        for article in found:
+            if article.article_id in seen:
+                log.append(base | {"path": article.file, "article_id": article.article_id, "status": "skipped",
+                                   "reason": f"same text as {seen[article.article_id]}"})
+                continue
+            seen[article.article_id] = article.file
+            rows.append(article_row(article, source))
+    return pl.DataFrame(rows, schema=ARTICLE_COLUMNS), pl.DataFrame(log, schema=LOG_COLUMNS)

@@ -76,18 +76,16 @@ def loaded_file_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def load_batch(con: duckdb.DuckDBPyConnection, staged: dict[str, pl.DataFrame]) -> dict[str, int]:
     """Load one batch in one transaction: replace the batch's articles, insert the staged rows."""
-    frames = {name: staged.get(name) for name in STAGED_TABLES}
+    frames = {name: staged[name] for name in STAGED_TABLES if staged.get(name) is not None and staged[name].height}
     for name, frame in frames.items():
-        con.register(f"staged_{name}", (frame if frame is not None else pl.DataFrame()).to_arrow())
-    has = {name: frame is not None and frame.height > 0 for name, frame in frames.items()}
+        con.register(f"staged_{name}", frame.to_arrow())
     con.execute("begin")
     try:
-        if has["article"]:
+        if "article" in frames:
             con.execute(sql_text("replace_articles.sql"))
-        for name in STAGED_TABLES:
-            if has[name]:
-                con.execute(f"insert into {name} by name select * from staged_{name}")
-        if has["figure"]:
+        for name in frames:
+            con.execute(f"insert into {name} by name select * from staged_{name}")
+        if "figure" in frames:
             con.execute("insert into party select distinct party from staged_figure "
                         "where party is not null and party not in (select party from party)")
         con.execute("commit")
@@ -95,9 +93,9 @@ def load_batch(con: duckdb.DuckDBPyConnection, staged: dict[str, pl.DataFrame]) 
         con.execute("rollback")
         raise
     finally:
-        for name in STAGED_TABLES:
+        for name in frames:
             con.unregister(f"staged_{name}")
-    return {name: frame.height if frame is not None else 0 for name, frame in frames.items()}
+    return {name: frames[name].height if name in frames else 0 for name in STAGED_TABLES}
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: dict) -> None:
@@ -105,6 +103,11 @@ def record_run(con: duckdb.DuckDBPyConnection, run: dict) -> None:
     con.execute("delete from run where run_id = ?", [run["run_id"]])
     frame = pl.DataFrame([run])
     con.execute("insert into run by name select * from frame")
+
+
+def file_outcomes(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """How many files of a run loaded, were skipped, or were quarantined."""
+    return con.execute(sql_text("file_status.sql"), [run_id]).pl().to_dicts()[0]
 
 
 def top_claims(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pl.DataFrame:

@@ -79,7 +79,8 @@ create table if not exists figure_quarantine (
 -- One row per file (or item of a .json/.jsonl file) seen per run.
 create table if not exists ingest_log (
     run_id          varchar not null,
-    path            varchar not null,
+    path            varchar not null,     -- the file, or file#N for an item of a .json/.jsonl file
+    source_file     varchar not null,     -- the raw file, relative to the raw folder
     file_sha256     varchar,
     article_id      varchar,
     status          varchar not null,     -- loaded | skipped | quarantined

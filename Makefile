@@ -1,0 +1,40 @@
+# losstally: `make run` ingests the bundled sample corpus; `make test` runs the whole suite.
+# Every target sets up what it needs: uv, then .venv from uv.lock.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(CURDIR)/.venv-tools/bin/uv
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export UV_PYTHON_DOWNLOADS := never
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: help setup run test test-fast extract sql clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(CURDIR)/.venv-tools
+	$(CURDIR)/.venv-tools/bin/pip install --quiet --disable-pip-version-check "uv==0.13.8"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.synced ## create .venv from uv.lock (done by every target)
+
+run: setup ## ingest data/sample into warehouse/losstally.duckdb and print the summary
+	$(BIN)/losstally run
+
+test: setup ## run the whole test suite, integration tests included
+	$(BIN)/python -m pytest
+
+test-fast: setup ## the suite without the slow integration tests
+	$(BIN)/python -m pytest -m "not integration"
+
+clean: ## remove the warehouse, Prefect state and the virtual environments
+	rm -rf $(VENV) $(CURDIR)/.venv-tools $(CURDIR)/.prefect warehouse/*.duckdb* warehouse/dq-docs

@@ -1,0 +1,206 @@
+"""The `losstally` command line: run, extract, evaluate and sql."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from flows.settings import quiet_environment, settings
+
+CONTRACT_FIELDS = ("file", "value", "value_high", "qualifier", "category", "party", "claimant",
+                   "claimant_party", "start", "end", "sentence")
+
+DESCRIPTION = """losstally turns news articles about war losses into a DuckDB ledger of claims:
+who says that whose side lost how many of what, when, and in which sentence."""
+
+
+def article_files(paths: list[Path]) -> list[tuple[Path, str]]:
+    """(path, name) of every article file under the given files and folders; names are relative to a folder."""
+    from flows.articles import article_format
+    from flows.files import raw_files
+
+    found = []
+    for path in paths:
+        if path.is_dir():
+            found += [(p, p.relative_to(path).as_posix()) for p in raw_files(path) if article_format(p)]
+        elif path.is_file():
+            found.append((path, path.name))
+        else:
+            raise SystemExit(f"losstally: {path}: no such file or folder")
+    return found
+
+
+def articles_of(paths: list[Path]):
+    """The articles in the given files and folders as an extractor input frame; unreadable files are reported."""
+    import polars as pl
+
+    from flows.articles import UnreadableArticle, article_format, article_row, articles_from_file
+
+    rows = []
+    for path, name in article_files(paths):
+        try:
+            found, problems = articles_from_file(path.read_bytes(), name, article_format(path))
+        except UnreadableArticle as exc:
+            print(f"losstally: skipped {path}: {exc}", file=sys.stderr)
+            continue
+        for item, why in problems:
+            print(f"losstally: skipped {item}: {why}", file=sys.stderr)
+        rows += [article_row(a, name) for a in found]
+    return pl.DataFrame(rows, schema={"article_id": pl.String, "file": pl.String, "text": pl.String},
+                        strict=False) if rows else pl.DataFrame(schema={"article_id": pl.String,
+                                                                        "file": pl.String, "text": pl.String})
+
+
+def print_frame(frame, max_width: int = 60) -> None:
+    """Print a frame as a full table, every row."""
+    import polars as pl
+
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=max_width, tbl_width_chars=250,
+                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
+        print(frame)
+    print(f"({frame.height} rows)")
+
+
+def command_extract(args: argparse.Namespace) -> int:
+    """Print every figure found in the given files or folders."""
+    from transforms.extract import figures_from_articles
+
+    articles = articles_of(args.paths)
+    figures = figures_from_articles(articles.select("article_id", "file", "text")).select(CONTRACT_FIELDS)
+    if args.format == "jsonl":
+        for row in figures.iter_rows(named=True):
+            print(json.dumps(row, ensure_ascii=False))
+    else:
+        print_frame(figures.drop("start", "end"), max_width=args.width)
+    return 0
+
+
+def command_sql(args: argparse.Namespace) -> int:
+    """Run one query on a read-only connection and print the result."""
+    import duckdb
+
+    from warehouse.load import read_only_query
+
+    try:
+        result = read_only_query(Path(args.db), args.query)
+    except FileNotFoundError as exc:
+        print(f"losstally sql: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        print(f"losstally sql: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print_frame(result, max_width=args.width)
+    return 0
+
+
+def wait_for_recorded_task_runs(flow_run_id, timeout: float = 30.0) -> None:
+    """Wait until the Prefect API has recorded the final state of every task run of a flow run.
+
+    Task-run states reach the API as events, which the API's task-run recorder writes to its database
+    shortly after. When the run uses Prefect's temporary local API, that API stops as soon as this
+    process exits; events still being written then are cancelled mid-write and logged as errors
+    ("Error flushing ... events", CancelledError). Waiting here lets the recorder finish first.
+    """
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import TaskRunSort
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            task_runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200)
+            if all(tr.state is not None and tr.state.is_final() for tr in task_runs):
+                return
+            time.sleep(0.2)
+
+
+def command_run(args: argparse.Namespace) -> int:
+    """Run the ingest flow and print its summary."""
+    from flows.ingest import ingest
+    from flows.report import console_summary
+
+    state = ingest(raw_dir=str(args.raw_dir), db=str(args.db), return_state=True)
+    wait_for_recorded_task_runs(state.state_details.flow_run_id)
+    if not state.is_completed():
+        print(f"losstally run: the ingest flow ended {state.name}: {state.message}", file=sys.stderr)
+        return 1
+    print(console_summary(state.result()))
+    return 0
+
+
+def command_evaluate(args: argparse.Namespace) -> int:
+    """Score the extractor against gold figures."""
+    from flows.evaluate import evaluation, evaluation_text
+
+    report = evaluation(args.gold, args.articles)
+    print(json.dumps(report, indent=2, default=str) if args.format == "json" else evaluation_text(report))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    config = settings()
+    top = argparse.ArgumentParser(prog="losstally", description=DESCRIPTION,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="ingest a folder of articles into the warehouse (Prefect flow)",
+                         description="Run the ingest flow: discover the article files under RAW_DIR, read them, "
+                         "extract the loss figures, check them with Great Expectations and load them into the "
+                         "DuckDB warehouse. Files already loaded (same sha256) are skipped; a changed file "
+                         "replaces its earlier figures. Prints a summary at the end.")
+    run.add_argument("--raw-dir", type=Path, default=config.raw_dir,
+                     help="folder of article files (.txt .md .html .json .jsonl), read recursively "
+                     "[env LOSSTALLY_RAW_DIR, default %(default)s]")
+    run.add_argument("--db", type=Path, default=config.db_path,
+                     help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    run.set_defaults(handler=command_run)
+
+    extract = sub.add_parser("extract", help="print the figures found in files or folders (no database)",
+                             description="Extract loss figures from article files and print them. Needs no "
+                             "database and no Prefect. jsonl prints one object per figure with the fields of "
+                             "the figure contract.")
+    extract.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="article files or folders")
+    extract.add_argument("--format", choices=("jsonl", "table"), default="table", help="output format")
+    extract.add_argument("--width", type=int, default=60, help="longest text shown in a table cell")
+    extract.set_defaults(handler=command_extract)
+
+    evaluate = sub.add_parser("evaluate", help="score the extractor against gold figures",
+                              description="Run the extractor over ARTICLES and score it against GOLD "
+                              "(one JSON object per gold figure): precision, recall and F1 on (value, category) "
+                              "and on value alone, per article and overall; accuracy of party, claimant_party "
+                              "and qualifier over matched figures; every miss and false positive.")
+    evaluate.add_argument("--gold", type=Path, required=True, help="gold figures, .jsonl")
+    evaluate.add_argument("--articles", type=Path, required=True, help="folder of the articles the gold is for")
+    evaluate.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    evaluate.set_defaults(handler=command_evaluate)
+
+    sql = sub.add_parser("sql", help="run a read-only SQL query on the warehouse",
+                         description="Open the warehouse read-only and print the result of QUERY as a table. "
+                         "Tables: article, figure, figure_quarantine, ingest_log, dq_result, run, category, "
+                         "party, claimant. Views: v_figure.")
+    sql.add_argument("query", help='SQL, e.g. "select category, sum(value) from v_figure group by 1"')
+    sql.add_argument("--db", type=Path, default=config.db_path,
+                     help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    sql.add_argument("--width", type=int, default=60, help="longest text shown in a table cell")
+    sql.set_defaults(handler=command_sql)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `losstally` console script."""
+    quiet_environment()
+    args = parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

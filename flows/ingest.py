@@ -1,0 +1,190 @@
+"""The ingest flow: discover → read → extract → validate → load → report, over batches of files."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from expectations.validate import validate_articles, validate_figures
+from flows.articles import read_articles
+from flows.files import batches, file_inventory
+from flows.report import dq_summary, run_markdown
+from flows.settings import settings
+from transforms.extract import EXTRACTOR_VERSION, figures_from_articles
+from warehouse import load as wh
+
+
+def now() -> datetime:
+    """The current UTC time, naive, as the warehouse stores it."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@task(cache_policy=NO_CACHE)
+def discovered_files(raw_dir: Path, db_path: Path, max_file_bytes: int) -> pl.DataFrame:
+    """Every file under the raw folder, marked pending, skipped (already loaded) or quarantined."""
+    con = wh.connect(db_path)
+    try:
+        wh.ensure_schema(con)
+        loaded = wh.loaded_file_hashes(con)
+    finally:
+        con.close()
+    return file_inventory(raw_dir, max_file_bytes, loaded)
+
+
+@task(cache_policy=NO_CACHE)
+def read_batch(raw_dir: Path, files: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The articles in a batch of files, and a log row for each file or item that could not be read."""
+    return read_articles(raw_dir, files.to_dicts())
+
+
+@task(cache_policy=NO_CACHE)
+def extracted_figures(articles: pl.DataFrame) -> pl.DataFrame:
+    """The loss figures of a batch of articles (transforms/)."""
+    return figures_from_articles(articles.select("article_id", "file", "text"))
+
+
+@task(cache_policy=NO_CACHE)
+def validated_batch(articles: pl.DataFrame, figures: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Articles and figures that pass the critical checks, the quarantined rows and the check results."""
+    article_check = validate_articles(articles)
+    good_articles = articles.join(article_check.quarantined.select("article_id"), on="article_id", how="anti")
+    figures = figures.join(good_articles.select("article_id"), on="article_id", how="semi")
+    figure_check = validate_figures(figures, good_articles)
+    return {
+        "articles": good_articles,
+        "figures": figure_check.passed,
+        "article_issues": article_check.quarantined,
+        "figure_issues": figure_check.quarantined,
+        "results": pl.concat([article_check.results, figure_check.results]),
+        "quarantined_figures": figures.join(figure_check.quarantined.select("figure_id").unique(),
+                                            on="figure_id", how="semi"),
+    }
+
+
+def staged_rows(run_id: str, files: pl.DataFrame, read_log: pl.DataFrame, checked: dict) -> dict[str, pl.DataFrame]:
+    """The rows one batch adds to each warehouse table, stamped with the run."""
+    stamp = now()
+    articles = checked["articles"].with_columns(
+        extractor_version=pl.lit(EXTRACTOR_VERSION), ingested_at=pl.lit(stamp), run_id=pl.lit(run_id))
+    figures = checked["figures"].with_columns(run_id=pl.lit(run_id), loaded_at=pl.lit(stamp))
+    quarantine = (
+        checked["quarantined_figures"].drop("qualifier_rule", strict=False)
+        .join(checked["figure_issues"].drop("article_id").rename({"check": "check_name"}), on="figure_id")
+        .with_columns(run_id=pl.lit(run_id), quarantined_at=pl.lit(stamp))
+    )
+    per_article = figures.group_by("article_id").len("figures")
+    loaded_log = articles.select(
+        path="file", source_file="source_file", file_sha256="file_sha256", article_id="article_id",
+        status=pl.lit("loaded"), reason=pl.lit(None, pl.String),
+    ).join(per_article, on="article_id", how="left").with_columns(pl.col("figures").fill_null(0))
+    bad_articles = checked["article_issues"].group_by("article_id").agg(reason=pl.col("reason").str.join("; "))
+    quarantined_log = (
+        checked["articles_in"].join(bad_articles, on="article_id")
+        .select(path="file", source_file="source_file", file_sha256="file_sha256", article_id="article_id",
+                status=pl.lit("quarantined"), reason="reason")
+    ) if "articles_in" in checked else None
+    log = pl.concat([frame for frame in (loaded_log, read_log, quarantined_log) if frame is not None],
+                    how="diagonal_relaxed").with_columns(run_id=pl.lit(run_id), logged_at=pl.lit(stamp))
+    return {"article": articles, "figure": figures, "figure_quarantine": quarantine, "ingest_log": log}
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 10])
+def loaded_batch(db_path: Path, staged: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """Load one batch into the warehouse in one transaction; retried while the file is locked."""
+    con = wh.connect(db_path)
+    try:
+        return wh.load_batch(con, staged)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NO_CACHE)
+def logged_inventory(db_path: Path, run_id: str, inventory: pl.DataFrame) -> None:
+    """Record the files that discovery skipped or quarantined in the ingest log."""
+    rows = inventory.filter(pl.col("status") != "pending").select(
+        path="source_file", source_file="source_file", file_sha256="file_sha256",
+        article_id=pl.lit(None, pl.String), status="status", reason="reason",
+    ).with_columns(run_id=pl.lit(run_id), logged_at=pl.lit(now()))
+    con = wh.connect(db_path)
+    try:
+        wh.load_batch(con, {"ingest_log": rows})
+    finally:
+        con.close()
+
+
+@task(cache_policy=NO_CACHE)
+def run_report(db_path: Path, run: dict, results: pl.DataFrame, top: int) -> dict:
+    """Write the run and its check results to the warehouse, and publish the run's artifacts."""
+    dq = dq_summary(results).with_columns(run_id=pl.lit(run["run_id"]), checked_at=pl.lit(now()))
+    con = wh.connect(db_path)
+    try:
+        run = run | wh.file_outcomes(con, run["run_id"])
+        wh.record_run(con, run)
+        wh.load_batch(con, {"dq_result": dq.rename({"check": "check_name"})})
+        top_claims = wh.top_claims(con, top)
+        loaded = con.execute("select file, value, value_high, qualifier, category, party, claimant, "
+                             "claimant_party, sentence from v_figure where run_id = ? order by file, start",
+                             [run["run_id"]]).pl()
+    finally:
+        con.close()
+    summary = run | {"checks_passed": int(dq["success"].sum()), "checks_failed": int((~dq["success"]).sum()),
+                     "top_claims": top_claims.to_dicts(), "dq": dq.drop("run_id", "checked_at").to_dicts()}
+    create_markdown_artifact(key="ingest-summary", markdown=run_markdown(summary),
+                             description=f"losstally ingest of {run['raw_dir']}")
+    create_table_artifact(key="figures-loaded", table=loaded.to_dicts() or [{"figures": "none loaded this run"}],
+                          description="Figures loaded by this run")
+    return summary
+
+
+@flow(name="ingest", log_prints=True)
+def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int | None = None) -> dict:
+    """Ingest the article files under raw_dir into the DuckDB warehouse at db; returns the run summary."""
+    config = settings()
+    raw = Path(raw_dir) if raw_dir else config.raw_dir
+    db_path = Path(db) if db else config.db_path
+    if not raw.is_dir():
+        raise NotADirectoryError(f"raw folder {raw} does not exist or is not a folder")
+    logger = get_run_logger()
+    run_id = str(flow_run.id or f"local-{time.time_ns()}")
+    started = now()
+
+    inventory = discovered_files(raw, db_path, config.max_file_bytes)
+    pending = inventory.filter(pl.col("status") == "pending")
+    logger.info("discover: %d files, %d new, %d skipped, %d quarantined", inventory.height, pending.height,
+                (inventory["status"] == "skipped").sum(), (inventory["status"] == "quarantined").sum())
+    logged_inventory(db_path, run_id, inventory)
+
+    totals = {"articles": 0, "figures": 0, "figure_quarantine": 0, "read_problems": 0}
+    results = []
+    for number, files in enumerate(batches(pending, batch_files or config.batch_files), start=1):
+        t0 = time.perf_counter()
+        articles, read_log = read_batch(raw, files)
+        figures = extracted_figures(articles)
+        checked = validated_batch(articles, figures) | {"articles_in": articles}
+        counts = loaded_batch(db_path, staged_rows(run_id, files, read_log, checked))
+        results.append(checked["results"])
+        totals["articles"] += counts["article"]
+        totals["figures"] += counts["figure"]
+        totals["figure_quarantine"] += counts["figure_quarantine"]
+        totals["read_problems"] += read_log.height
+        logger.info("batch %d: %d files → %d articles, %d figures loaded, %d quarantined in %.2fs", number,
+                    files.height, counts["article"], counts["figure"], counts["figure_quarantine"],
+                    time.perf_counter() - t0)
+
+    run = {
+        "run_id": run_id, "flow_run_name": flow_run.name, "raw_dir": str(raw), "started_at": started,
+        "finished_at": now(), "extractor_version": EXTRACTOR_VERSION, "files_seen": inventory.height,
+        "articles_loaded": totals["articles"], "figures_loaded": totals["figures"],
+        "figures_quarantined": totals["figure_quarantine"],
+    }
+    empty = pl.DataFrame(schema={"suite": pl.String, "check": pl.String, "expectation": pl.String,
+                                 "severity": pl.String, "success": pl.Boolean, "unexpected_count": pl.Int64,
+                                 "sample": pl.String})
+    return run_report(db_path, run, pl.concat(results) if results else empty, config.top_claims)
