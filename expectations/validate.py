@@ -62,8 +62,12 @@ class Validation:
 def gx_setup() -> tuple[dict[str, BatchDefinition], dict[str, ExpectationSuite]]:
     """Per suite name, a batch definition and the suite; the context has no analytics and no progress bars."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import logging
+
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # no INFO note per ephemeral context
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -1,0 +1,95 @@
+"""The warehouse: idempotent schema, batch loads that replace, read-only queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import polars as pl
+import pytest
+
+from transforms.contract import FIGURE_SCHEMA
+from warehouse import load as wh
+
+STAMP = datetime(2024, 1, 2, 3, 4, 5)
+
+
+def article(article_id: str, source_file: str, text: str) -> dict:
+    return {"article_id": article_id, "file": source_file, "source_file": source_file, "file_sha256": article_id,
+            "format": "txt", "encoding": "utf-8", "title": None, "outlet": None, "url": None,
+            "published_at": None, "text": text, "extractor_version": "t", "ingested_at": STAMP, "run_id": "r1"}
+
+
+def figure(figure_id: str, article_id: str, value: int, category: str = "killed") -> dict:
+    return {"figure_id": figure_id, "article_id": article_id, "file": "a.txt", "value": value, "value_high": None,
+            "qualifier": "exact", "qualifier_rule": "default", "category": category, "party": "russia",
+            "claimant": "reporter", "claimant_party": None, "start": 0, "end": 2, "sentence": "s",
+            "run_id": "r1", "loaded_at": STAMP}
+
+
+def staged(articles: list[dict], figures: list[dict]) -> dict[str, pl.DataFrame]:
+    schema = FIGURE_SCHEMA | {"run_id": pl.String, "loaded_at": pl.Datetime}
+    return {"article": pl.DataFrame(articles), "figure": pl.DataFrame(figures, schema=schema)}
+
+
+def table_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    return con.execute(f"select * from {table} order by all").fetchall()
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = wh.connect(tmp_path / "w.duckdb")
+    wh.ensure_schema(connection)
+    yield connection
+    connection.close()
+
+
+def test_schema_is_idempotent_and_seeds_lookups(con):
+    wh.ensure_schema(con)
+    categories = con.execute("select category, category_group from category order by all").fetchall()
+    assert ("killed", "personnel") in categories and ("tanks", "equipment") in categories
+    assert ("infrastructure", "sites") in categories and len(categories) == 20
+    assert con.execute("select count(*) from claimant where claimant = 'reporter'").fetchone() == (1,)
+
+
+def test_loading_the_same_batch_twice_gives_the_same_rows(con):
+    batch = staged([article("a1", "a.txt", "12 soldiers died")], [figure("f1", "a1", 12), figure("f2", "a1", 3)])
+    wh.load_batch(con, batch)
+    first = {t: table_rows(con, t) for t in ("article", "figure", "party")}
+    wh.load_batch(con, batch)
+    assert {t: table_rows(con, t) for t in ("article", "figure", "party")} == first
+    assert len(first["figure"]) == 2
+
+
+def test_a_changed_file_replaces_its_earlier_figures(con):
+    wh.load_batch(con, staged([article("old", "a.txt", "12 died")], [figure("f1", "old", 12)]))
+    wh.load_batch(con, staged([article("new", "a.txt", "15 died")], [figure("f9", "new", 15)]))
+    assert con.execute("select article_id from article").fetchall() == [("new",)]
+    assert con.execute("select figure_id, value from figure").fetchall() == [("f9", 15)]
+
+
+def test_a_failing_batch_leaves_nothing_behind(con):
+    good = staged([article("a1", "a.txt", "12 died")], [figure("f1", "a1", 12)])
+    bad = good | {"figure": good["figure"].with_columns(pl.lit(None, pl.Int64).alias("value"))}  # value not null
+    with pytest.raises(duckdb.ConstraintException):
+        wh.load_batch(con, bad)
+    assert con.execute("select count(*) from article").fetchone() == (0,)
+
+
+def test_v_figure_has_the_contract_fields(con):
+    wh.load_batch(con, staged([article("a1", "a.txt", "12 died")], [figure("f1", "a1", 12)]))
+    columns = [d[0] for d in con.execute("select * from v_figure").description]
+    for field in ("file", "article_id", "value", "value_high", "qualifier", "category", "party", "claimant",
+                  "claimant_party", "start", "end", "sentence", "category_group"):
+        assert field in columns
+    assert con.execute("select category_group from v_figure").fetchone() == ("personnel",)
+
+
+def test_read_only_query_cannot_write(tmp_path, con):
+    path = tmp_path / "w.duckdb"
+    con.close()
+    assert wh.read_only_query(path, "select count(*) as n from figure")["n"].to_list() == [0]
+    with pytest.raises(duckdb.Error):
+        wh.read_only_query(path, "insert into party values ('x')")
+    with pytest.raises(FileNotFoundError, match="run `losstally run` first"):
+        wh.read_only_query(tmp_path / "missing.duckdb", "select 1")
