@@ -1,0 +1,584 @@
+"""Figures from articles: who says that whose side lost how many of what, and in which sentence.
+
+The contract is ../shared/corpus/ANNOTATION.md; input and output schemas are in contract.py.
+Everything runs as polars expressions over all articles at once. Vocabularies come from the data
+files in transforms/lexicon/ (see lexicon.py); the regular expressions built from them are in
+patterns.py. Offsets are character offsets (polars str.slice and str.len_chars count characters).
+
+Positions of regex matches: polars has no "find all with offsets", so matches are found with
+`str.extract_all("(?s).*?(?:X)")`. Each piece runs from the end of the previous match to the end of
+this one, so the cumulative character length of the pieces is the end offset of each match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cache
+
+import polars as pl
+
+from transforms import lexicon as lx
+from transforms import patterns as px
+from transforms.contract import FIGURE_SCHEMA, empty_figures
+
+EXTRACTOR_VERSION = "1.0.0"
+
+SENTENCE_KEY = ["article_id", "sentence_no"]
+CONTEXT_CHARS = 400  # characters of sentence kept on each side of a number
+
+
+# ------------------------------------------------------------------ sentences
+def sentences(articles: pl.DataFrame) -> pl.DataFrame:
+    """One row per non-blank sentence with its paragraph, character offsets and headline flag."""
+    pieces = (
+        articles.select(
+            "article_id",
+            "file",
+            masked=pl.col("text").str.replace_all(px.ABBREVIATIONS, f"${{1}}{px.DOT}"),
+        )
+        .with_columns(piece=pl.col("masked").str.extract_all(px.SENTENCE))
+        .drop("masked")
+        .explode("piece")
+        .filter(pl.col("piece").str.len_chars() > 0)
+        .with_columns(length=pl.col("piece").str.len_chars().cast(pl.Int64))
+        .with_columns(sentence_end=pl.col("length").cum_sum().over("article_id"))
+        .with_columns(
+            sentence_start=pl.col("sentence_end") - pl.col("length"),
+            paragraph_break=pl.col("piece").str.contains("\n"),
+        )
+        .with_columns(
+            paragraph_no=pl.col("paragraph_break").shift(1).fill_null(False).cum_sum().over("article_id"),
+            masked=pl.col("piece").str.strip_chars_end(),
+        )
+        .filter(pl.col("masked").str.strip_chars().str.len_chars() > 0)
+    )
+    return (
+        pieces.with_columns(
+            sentence_no=pl.int_range(pl.len()).over("article_id"),
+            sentence=pl.col("masked").str.replace_all(px.DOT, ".", literal=True).str.strip_chars(),
+            ends_open=~pl.col("masked").str.contains(r"[.!?…][\"”’'\)\]]*$"),
+            sentences_in_paragraph=pl.len().over(["article_id", "paragraph_no"]),
+        )
+        .with_columns(
+            is_headline=pl.col("ends_open")
+            & (pl.col("sentences_in_paragraph") == 1)
+            & (pl.col("masked").str.len_chars() < 200)
+            & ~pl.col("masked").str.contains(r"(?i)(?:[,:;]|\band|\bor)\s*$"),
+        )
+        .select(
+            "article_id", "file", "sentence_no", "paragraph_no", "sentence_start",
+            "masked", "sentence", "ends_open", "is_headline",
+        )
+    )
+
+
+def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
+    """Per sentence: loss context, personnel cue and backreference, inherited from the sentence before."""
+    loss = pl.col("masked").str.contains(f"(?i)\\b{px.words('loss_words')}\\b")
+    cue_words = list(lx.personnel_outcomes("after")) + list(lx.personnel_outcomes("before"))
+    personnel_cue = pl.col("masked").str.extract(
+        f"(?is)^.*\\b({lx.alternation(cue_words)})\\b", 1
+    )
+    continues = (
+        pl.col("masked").str.contains(f"(?i)^\\W*{px.words('backreference')}\\b")
+        | pl.col("ends_open").shift(1).over("article_id").fill_null(False)
+        | pl.col("masked").str.contains(r"^\W*[a-z]")
+    )
+    return sents.with_columns(
+        has_loss_word=loss,
+        personnel_cue=personnel_cue.str.to_lowercase().str.replace_all(r"[\s\-]+", " "),
+        continues=continues,
+    ).with_columns(
+        loss_context=pl.col("has_loss_word")
+        | (pl.col("continues") & pl.col("has_loss_word").shift(1).over("article_id").fill_null(False)),
+        previous_personnel_cue=pl.col("personnel_cue").shift(1).over("article_id"),
+    )
+
+
+# ------------------------------------------------------------------ numbers
+def _positions(frame: pl.DataFrame, pattern: str, key: list[str]) -> pl.DataFrame:
+    """Pieces of `masked` up to the end of each match of pattern, with the match end offset."""
+    return (
+        frame.select(*key, "masked", piece=pl.col("masked").str.extract_all(pattern))
+        .drop("masked")
+        .explode("piece")
+        .drop_nulls("piece")
+        .with_columns(match_end=pl.col("piece").str.len_chars().cast(pl.Int64).cum_sum().over(key))
+    )
+
+
+@cache
+def _word_number_values() -> dict[str, int]:
+    """Number words to values, from numbers.yaml."""
+    words = lx.number_words()
+    table = {**words["units"], **words["tens"]}
+    return {k.lower(): int(v) for k, v in table.items()}
+
+
+def word_number_value(text: str) -> int | None:
+    """The value of a number written in words ("twenty-three", "a quarter of a million", "seven thousand")."""
+    words = lx.number_words()
+    key = lx.normalized(text)
+    phrases = {lx.normalized(k): int(v) for k, v in words["phrases"].items()}
+    if key in phrases:
+        return phrases[key]
+    values = _word_number_values()
+    magnitudes = {k: int(v) for k, v in words["magnitudes"].items()}
+    total, current = 0, 0
+    for word in re.split(r"[\s\-]+", key):
+        if word in values:
+            current += values[word]
+        elif word in magnitudes and word not in ("k", "m"):
+            current = max(current, 1) * magnitudes[word]
+            if magnitudes[word] >= 1000:
+                total, current = total + current, 0
+        elif word != "and":
+            return None
+    return total + current or None
+
+
+def atom_values(atom: pl.Expr, distinct_word_values: pl.DataFrame) -> pl.Expr:
+    """The integer value of a number atom: digits and separators times a magnitude, or a word number."""
+    digits = atom.str.extract(r"^([\d.,\u2009\u00a0\u202f ]*\d)", 1)
+    magnitude = atom.str.extract(r"(?i)(hundred|thousand|million|billion|mln|bn|k|m)$", 1).str.to_lowercase()
+    multiplier = magnitude.replace_strict(
+        {k: float(v) for k, v in lx.number_words()["magnitudes"].items()}, default=1.0, return_dtype=pl.Float64
+    )
+    grouped = digits.str.contains(r"^\d{1,3}(?:[.,\u2009\u00a0\u202f ]\d{3})+$")
+    as_count = digits.str.replace_all(r"[^\d]", "").cast(pl.Float64, strict=False)
+    as_decimal = digits.str.replace_all(r"[,\u2009\u00a0\u202f ]", "").cast(pl.Float64, strict=False)
+    digit_value = pl.when(grouped & magnitude.is_null()).then(as_count).otherwise(as_decimal) * multiplier
+    return pl.coalesce(digit_value.round(0).cast(pl.Int64), atom.replace_strict(
+        distinct_word_values["atom"], distinct_word_values["value"], default=None, return_dtype=pl.Int64
+    ))
+
+
+def number_mentions(sents: pl.DataFrame) -> pl.DataFrame:
+    """Each number or range in a sentence: surface, offsets, value and value_high."""
+    found = _positions(sents, f"(?s).*?(?:{px.number()})", SENTENCE_KEY)
+    groups = found["piece"].str.extract_groups(f"(?s)^.*?(?P<figure>{px.number()})$").struct.unnest()
+    found = pl.concat([found, groups], how="horizontal").with_columns(
+        low_atom=pl.coalesce("low", "low_between"),
+        high_atom=pl.coalesce("high", "high_between"),
+        lead_len=pl.col("lead").str.len_chars().fill_null(0).cast(pl.Int64),
+    )
+    # python-per-distinct-match: number words ("twenty-three", "a quarter of a million") are
+    # converted once per distinct spelling, then joined back by value.
+    atoms = pl.concat([found["low_atom"], found["high_atom"]]).drop_nulls().unique()
+    words = atoms.filter(~atoms.str.contains(r"^\d"))
+    word_values = pl.DataFrame(
+        {"atom": words, "value": [word_number_value(w) for w in words.to_list()]},
+        schema={"atom": pl.String, "value": pl.Int64},
+    )
+    return found.with_columns(
+        start=pl.col("match_end") - pl.col("figure").str.len_chars().cast(pl.Int64) + pl.col("lead_len"),
+        end=pl.col("match_end"),
+        surface=pl.col("figure").str.slice(pl.col("lead_len")),
+        low_value=atom_values(pl.col("low_atom"), word_values),
+        high_value=atom_values(pl.col("high_atom"), word_values),
+        low_has_magnitude=pl.col("low_atom").str.contains(r"(?i)(?:hundred|thousand|million|billion|mln|bn|\dk|\dm)$"),
+        is_decimal=pl.col("low_atom").str.contains(r"^\d+\.\d+$"),
+        is_year=pl.col("low_atom").str.contains(r"^(?:1[89]|20)\d\d$"),
+        is_word=~pl.col("low_atom").str.contains(r"^\d"),
+        kind=pl.lit("number"),
+    ).with_columns(
+        # "10-15 thousand": the magnitude of the high end applies to the low end.
+        value=pl.when(
+            pl.col("high_value").is_not_null() & ~pl.col("low_has_magnitude")
+            & (pl.col("high_value") > 1000 * pl.col("low_value")) & (pl.col("low_value") > 0)
+        )
+        .then(pl.col("low_value") * (pl.col("high_value") // pl.col("high_atom").str.extract(r"^([\d.]+)", 1).cast(pl.Float64, strict=False).fill_null(1).cast(pl.Int64).clip(1)))
+        .otherwise(pl.col("low_value")),
+    ).select(
+        *SENTENCE_KEY, "start", "end", "surface", "value",
+        value_high=pl.when(pl.col("high_value") > pl.col("value")).then(pl.col("high_value")),
+        is_range=pl.col("high_atom").is_not_null(),
+        is_decimal="is_decimal", is_year="is_year", is_word="is_word", kind="kind",
+    )
+
+
+def singleton_mentions(sents: pl.DataFrame) -> pl.DataFrame:
+    """Each "a"/"an" that introduces a counted head noun: a possible count of one."""
+    found = _positions(sents, px.singleton(), SENTENCE_KEY)
+    groups = found["piece"].str.extract_groups(px.singleton() + "$").struct.unnest()
+    return pl.concat([found, groups.select("figure", "tail")], how="horizontal").select(
+        *SENTENCE_KEY,
+        start=pl.col("match_end") - pl.col("tail").str.len_chars().cast(pl.Int64) - pl.col("figure").str.len_chars().cast(pl.Int64),
+        end=pl.col("match_end") - pl.col("tail").str.len_chars().cast(pl.Int64),
+        surface="figure",
+        value=pl.lit(1, pl.Int64),
+        value_high=pl.lit(None, pl.Int64),
+        is_range=pl.lit(False),
+        is_decimal=pl.lit(False),
+        is_year=pl.lit(False),
+        is_word=pl.lit(True),
+        kind=pl.lit("singleton"),
+    )
+
+
+def mentions_in_context(mentions: pl.DataFrame, contexts: pl.DataFrame) -> pl.DataFrame:
+    """Mentions with the text of their sentence to the left and right of them."""
+    return mentions.join(contexts, on=SENTENCE_KEY, how="inner").with_columns(
+        left=pl.col("masked").str.slice(
+            (pl.col("start") - CONTEXT_CHARS).clip(0), pl.col("start").clip(upper_bound=CONTEXT_CHARS)
+        ),
+        right=pl.col("masked").str.slice(pl.col("end"), CONTEXT_CHARS),
+    )
+
+
+def countable_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
+    """Mentions that can be counts: no dates, years, units, money, designations, vague or negated amounts."""
+    months = px.words("months")
+    designation = pl.col("left").str.contains(r"(?:[A-Za-z0-9_]-?|\d[.,:/]|[A-Za-z0-9][/:])$")
+    attached = pl.col("right").str.contains(r"^(?:[A-Za-z0-9_]|[\-–/:.]\d|-[A-Za-z])")
+    unit_after = pl.col("right").str.contains(f"(?i)^\\s*(?:%|{px.words('units')}\\b)")
+    unit_before = pl.col("left").str.contains(f"(?:^|[\\s(]){px.words('before_units')}\\s*$")
+    month = pl.col("left").str.contains(f"(?i)\\b{months}[.{px.DOT}]?\\s*$") | pl.col("right").str.contains(
+        f"(?i)^,?\\s*(?:of\\s+)?{months}\\b"
+    )
+    vague = pl.col("left").str.contains(
+        f"(?i)\\b{px.words('vague_or_negated')}\\s+(?:(?:about|around|some|nearly|almost|roughly|quite|even|exactly|just|only)\\s+)?$"
+    )
+    year = pl.col("is_year") & ~pl.col("right").str.contains(f"^\\s+(?i:{px.heads(('equipment', 'people'))})")
+    singleton_ok = pl.col("kind") == "number"
+    return mentions.filter(
+        (pl.col("value") > 0)
+        & ~(singleton_ok & (designation | attached))
+        & ~unit_after & ~unit_before & ~month & ~vague & ~year
+        & ~(pl.col("is_decimal"))
+    )
+
+
+# ------------------------------------------------------------------ qualifiers
+def qualified_numbers(mentions: pl.DataFrame) -> pl.DataFrame:
+    """Mentions with the qualifier of their own cue word (coordination is applied later)."""
+    cue = pl.col("left").str.extract(px.qualifier_cue(), 1).str.to_lowercase().str.replace_all(r"[\s\-]+", " ")
+    cue_qualifier = cue.replace_strict(lx.qualifier_cues(), default=None, return_dtype=pl.String)
+    return mentions.with_columns(
+        qualifier=pl.when(cue_qualifier.is_not_null()).then(cue_qualifier)
+        .when(pl.col("is_range")).then(pl.lit("exact")),
+        qualifier_rule=pl.when(cue_qualifier.is_not_null()).then(pl.lit("cue:") + cue)
+        .when(pl.col("is_range")).then(pl.lit("range")),
+    )
+
+
+# ------------------------------------------------------------------ categories
+@cache
+def _head_table() -> pl.DataFrame:
+    """Normalized head noun -> kind and category."""
+    heads = lx.category_heads()
+    return pl.DataFrame(
+        {
+            "head_key": list(heads),
+            "head_kind": [k for k, _ in heads.values()],
+            "head_category": [c or None for _, c in heads.values()],
+        }
+    )
+
+
+def _key(expr: pl.Expr) -> pl.Expr:
+    """A lookup key like lexicon.normalized: lowercase, straight apostrophes, single spaces."""
+    return expr.str.to_lowercase().str.replace_all("[’‘]", "'").str.replace_all(r"[\s\-]+", " ").str.strip_chars()
+
+
+def _map(expr: pl.Expr, table: dict[str, str]) -> pl.Expr:
+    """Look a normalized key up in a lexicon table."""
+    return _key(expr).replace_strict(table, default=None, return_dtype=pl.String)
+
+
+def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
+    """Mentions with the category of what they count, from their noun phrase or a loss word."""
+    main = pl.col("right").str.extract_groups(px.noun_phrase(("equipment", "people"))).alias("np")
+    generic = pl.col("right").str.extract_groups(px.noun_phrase(("generic",))).alias("gp")
+    frame = mentions.with_columns(main, generic).unnest("np").with_columns(
+        generic_head=pl.col("gp").struct.field("head"),
+        generic_modifiers=pl.col("gp").struct.field("modifiers"),
+    ).drop("gp")
+    valid = ~pl.col("modifiers").fill_null("").str.contains(px.NOUN_PHRASE_STOPS)
+    frame = frame.with_columns(
+        head=pl.when(valid).then("head"),
+        after_head=pl.when(valid).then("after_head"),
+        modifiers=pl.when(valid).then("modifiers"),
+        generic_head=pl.when(~pl.col("generic_modifiers").fill_null("").str.contains(px.NOUN_PHRASE_STOPS)).then(
+            "generic_head"
+        ),
+    ).with_columns(head_key=_key(pl.col("head")))
+    frame = frame.join(_head_table(), on="head_key", how="left")
+
+    after = pl.when(pl.col("head").is_not_null()).then("after_head").otherwise("right")
+    outcome = after.str.extract(px.outcome_after(), 1)
+    before = pl.col("left").str.extract_groups(px.outcome_before())
+    equipment_alternation = lx.alternation(lx.head_phrases(("equipment",)))
+    equipment_word = f"(?i)\\b({equipment_alternation})\\b"
+    frame = frame.with_columns(
+        outcome_after=_map(outcome, lx.personnel_outcomes("after")),
+        outcome_before=_map(before.struct.field("cue"), lx.personnel_outcomes("before")),
+        # "tank losses ..., totaling 428": an equipment word right before the loss word.
+        compound_head=before.struct.field("left_of_cue").str.extract(
+            f"(?i)\\b({equipment_alternation})[\\s\\-]+$", 1
+        ),
+        last_equipment_word=pl.col("left").str.extract(f"(?is)^.*{equipment_word}", 1),
+        elliptical=pl.col("right").str.contains(r"^\s*(?:and|or|to|-)\s+\S*\d"),
+    )
+    heads = {k: c for k, (kind, c) in lx.category_heads().items() if kind == "equipment"}
+    people = pl.col("head_kind") == "people"
+    bare = pl.col("head").is_null()
+    personnel = pl.coalesce(
+        pl.col("outcome_after"),
+        pl.when(pl.col("compound_head").is_not_null()).then(_map(pl.col("compound_head"), heads)),
+        pl.col("outcome_before"),
+    )
+    return frame.with_columns(
+        category=pl.when(pl.col("head_kind") == "equipment").then("head_category")
+        .when(people | bare & pl.col("generic_head").is_null()).then(personnel)
+        .when(bare & pl.col("generic_head").is_not_null()).then(_map(pl.col("last_equipment_word"), heads)),
+        category_source=pl.when(pl.col("head_kind") == "equipment").then(pl.lit("head"))
+        .when(people | bare & pl.col("generic_head").is_null()).then(
+            pl.when(pl.col("outcome_after").is_not_null()).then(pl.lit("outcome_after"))
+            .when(personnel.is_not_null()).then(pl.lit("outcome_before"))
+        ).when(bare).then(pl.lit("generic")),
+    )
+
+
+def inherited_categories(mentions: pl.DataFrame) -> pl.DataFrame:
+    """Categories of counts that have none of their own: from the list they stand in, or the sentence before."""
+    mentions = mentions.sort("article_id", "sentence_no", "start")
+    next_category = pl.col("category").shift(-1).over(SENTENCE_KEY)
+    mentions = mentions.with_columns(
+        # "1,520 and 1,517 systems destroyed": the first number counts what the second counts.
+        category=pl.when(pl.col("category").is_null() & pl.col("elliptical")).then(next_category)
+        .otherwise("category"),
+    )
+    people = pl.col("head_kind") == "people"
+    personnel = {c for c in lx.personnel_outcomes("after").values()}
+    previous_in_sentence = (
+        pl.when(pl.col("category").is_in(list(personnel))).then("category").forward_fill().over(SENTENCE_KEY)
+    )
+    previous_sentence = _map(pl.col("previous_personnel_cue"), {**lx.personnel_outcomes("before"), **lx.personnel_outcomes("after")})
+    return mentions.with_columns(
+        category=pl.when(pl.col("category").is_null() & people)
+        .then(pl.coalesce(previous_in_sentence, previous_sentence))
+        .otherwise("category"),
+        category_source=pl.when(pl.col("category").is_null() & people).then(pl.lit("inherited"))
+        .otherwise("category_source"),
+    )
+
+
+def loss_statements(mentions: pl.DataFrame) -> pl.DataFrame:
+    """Counts that state a loss: categorised, in a loss context, and not a deployment, delivery or launch."""
+    right_clause = pl.col("right").str.extract(r"^([^,;.!?]*)", 1)
+    left_clause = pl.col("left").str.extract(r"([^,;:.!?]*)$", 1).str.slice(-50)
+    not_loss = f"(?i)\\b{px.words('not_loss_words')}\\b"
+    is_equipment = ~pl.col("category").is_in(["killed", "wounded", "captured", "missing", "casualties"])
+    singleton_ok = (pl.col("kind") == "number") | (
+        # "a helicopter" counts in a list of figures or right next to a loss verb.
+        (pl.len().over(SENTENCE_KEY) > 1)
+        | pl.col("left").str.contains(f"(?i)\\b{px.words('loss_words')}\\s*$")
+        | pl.col("right").str.contains(
+            f"(?i)^\\s+(?:[\\w\\-]+\\s+){{0,4}}?(?:was|were|has been|had been|is)\\s+(?:\\w+\\s+)?{px.words('loss_words')}\\b"
+        )
+        | pl.col("outcome_after").is_not_null()
+    )
+    return mentions.filter(
+        pl.col("category").is_not_null()
+        & ~(is_equipment & ~pl.col("loss_context"))
+        & ~right_clause.str.contains(not_loss)
+        & ~left_clause.str.contains(not_loss)
+    ).filter(singleton_ok)
+
+
+def coordinated_qualifiers(figures: pl.DataFrame) -> pl.DataFrame:
+    """Qualifiers carried over a coordination ("at least 13 killed and 19 wounded") and defaults."""
+    figures = figures.sort("article_id", "sentence_no", "start")
+    prev_end = pl.col("end").shift(1).over(SENTENCE_KEY)
+    between = pl.col("masked").str.slice(prev_end, pl.col("start") - prev_end)
+    carries = (
+        pl.col("qualifier").is_null()
+        & pl.col("head").is_null()
+        & between.str.contains(r"(?i)^\s*(?:[\w’'\-]+\s+){0,6}?(?:and|or)\s+(?:another\s+|a\s+further\s+|an\s+additional\s+|further\s+)?$")
+        & pl.col("qualifier_rule").shift(1).over(SENTENCE_KEY).str.starts_with("cue:")
+    )
+    return figures.with_columns(
+        qualifier=pl.when(carries).then(pl.col("qualifier").shift(1).over(SENTENCE_KEY))
+        .otherwise(pl.col("qualifier")).fill_null("exact"),
+        qualifier_rule=pl.when(carries).then(pl.lit("coordination"))
+        .otherwise(pl.col("qualifier_rule")).fill_null("default"),
+    )
+
+
+# ------------------------------------------------------------------ claimants
+@cache
+def _alias_table() -> pl.DataFrame:
+    """Normalized alias -> claimant, claimant_party."""
+    aliases = lx.claimant_aliases()
+    return pl.DataFrame(
+        {
+            "alias_key": list(aliases),
+            "alias_claimant": [c for c, _, _ in aliases.values()],
+        }
+    )
+
+
+def claimants(contexts: pl.DataFrame) -> pl.DataFrame:
+    """Per sentence: the claimant it states, carried from earlier sentences when it names none."""
+    parts = []
+    for attributed_only in (False, True):
+        found = _positions(contexts, px.claimant_alias(attributed_only), SENTENCE_KEY)
+        alias = found["piece"].str.extract(px.claimant_alias(attributed_only) + "$", 1)
+        parts.append(found.with_columns(alias=alias, attributed_only=pl.lit(attributed_only)))
+    found = pl.concat(parts).join(contexts.select(*SENTENCE_KEY, "masked"), on=SENTENCE_KEY)
+    found = found.with_columns(
+        start=pl.col("match_end") - pl.col("alias").str.len_chars().cast(pl.Int64),
+        alias_key=_key(pl.col("alias").str.replace_all(px.DOT, ".", literal=True)),
+    ).with_columns(
+        left=pl.col("masked").str.slice(0, pl.col("start")),
+        right=pl.col("masked").str.slice(pl.col("match_end")),
+    ).join(_alias_table(), on="alias_key", how="inner")
+    dateline = (pl.col("alias") == pl.col("alias").str.to_uppercase()) & (pl.col("alias").str.len_chars() > 4) & (
+        pl.col("alias_key").str.to_uppercase() != pl.col("alias_key")
+    )
+    found = found.filter(~dateline).with_columns(
+        attributed=pl.col("right").str.contains(px.attribution_after())
+        | pl.col("left").str.contains(px.attribution_before()),
+        possessive=pl.col("right").str.contains(r"^['’]s\b"),
+    ).filter(pl.col("attributed") | ~pl.col("attributed_only"))
+    by_sentence = found.sort("start").group_by(SENTENCE_KEY).agg(
+        attributed_claimant=pl.col("alias_claimant").filter("attributed").first(),
+        mentioned_claimant=pl.col("alias_claimant").filter(~pl.col("possessive")).first(),
+    )
+    speaker = pl.col("masked").str.extract_groups(px.unknown_speaker())
+    anaphora_stop = r"^(?:He|She|They|It|The|This|That|These|Those|We|I|Officials|Experts|Analysts|Sources)$"
+    frame = contexts.select(*SENTENCE_KEY, "masked").join(by_sentence, on=SENTENCE_KEY, how="left").with_columns(
+        speaker=pl.coalesce(speaker.struct.field("speaker"), speaker.struct.field("speaker_after")),
+        anaphoric=pl.col("masked").str.contains(px.anaphoric_attribution()),
+    )
+    unknown = pl.when(~pl.col("speaker").str.contains(anaphora_stop)).then(
+        pl.col("speaker").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "_").str.strip_chars("_")
+    )
+    return frame.with_columns(
+        sentence_claimant=pl.coalesce(
+            "attributed_claimant",
+            unknown,
+            pl.when(~pl.col("anaphoric")).then("mentioned_claimant"),
+        )
+    ).with_columns(
+        claimant=pl.col("sentence_claimant").forward_fill().over("article_id", order_by="sentence_no").fill_null("reporter")
+    ).select(*SENTENCE_KEY, "claimant")
+
+
+# ------------------------------------------------------------------ parties
+def party_cues(contexts: pl.DataFrame, sentence_claimants: pl.DataFrame) -> pl.DataFrame:
+    """Every mention of a side in the text, with its offset in the article and the party it points to."""
+    found = _positions(contexts, px.party_cue(), SENTENCE_KEY)
+    groups = found["piece"].str.extract_groups(px.party_cue() + "$").struct.unnest()
+    found = pl.concat([found, groups], how="horizontal").join(
+        contexts.select(*SENTENCE_KEY, "sentence_start", "masked"), on=SENTENCE_KEY
+    ).join(sentence_claimants, on=SENTENCE_KEY, how="left")
+    claimant_party = _map(pl.col("claimant"), {k: v for k, v in _claimant_parties().items() if v})
+    opposite = lx.opposite_parties()
+    named = pl.coalesce(
+        _map(pl.col("standalone"), lx.party_standalone()),
+        _map(pl.col("adjective"), lx.party_adjectives()),
+        _map(pl.coalesce("name", "name_of"), lx.party_names()),
+        pl.when(pl.col("enemy").is_not_null()).then(claimant_party.replace_strict(opposite, default=None)),
+        pl.when(pl.col("own").is_not_null()).then(claimant_party),
+    )
+    attacks = pl.col("masked").str.slice(pl.col("match_end")).str.contains(px.attacker())
+    return found.with_columns(
+        party=pl.when(attacks & pl.col("enemy").is_null() & pl.col("own").is_null())
+        .then(named.replace_strict(opposite, default=None, return_dtype=pl.String))
+        .otherwise(named),
+        position=pl.col("sentence_start") + pl.col("match_end"),
+    ).filter(pl.col("party").is_not_null()).select("article_id", "sentence_no", "position", "party")
+
+
+@cache
+def _claimant_parties() -> dict[str, str | None]:
+    """Claimant id -> claimant_party."""
+    return {c: p for c, p, _ in lx.claimant_rows()}
+
+
+def parties(figures: pl.DataFrame, cues: pl.DataFrame) -> pl.DataFrame:
+    """Figures with the side that lost: from the noun phrase, a side named after it, or the last side named before."""
+    adjective = f"(?i)\\b({px.party_adjective()})\\b"
+    right = pl.col("after_head").fill_null(pl.col("right")).str.extract_groups(px.right_party())
+    gap_ok = ~pl.col("after_head").fill_null(pl.col("right")).str.extract(r"^([^.;!?\d]*?)\b(?:of|among|from|with)\s", 1).fill_null("").str.contains(px.RIGHT_PARTY_GAP_STOPS)
+    figures = figures.with_columns(
+        own_party=pl.coalesce(
+            _map(pl.col("head"), lx.head_parties()),
+            _map(pl.col("modifiers").str.extract(adjective, 1), lx.party_adjectives()),
+            _map(right.struct.field("standalone"), lx.party_standalone()),
+            pl.when(gap_ok).then(_map(right.struct.field("adjective"), lx.party_adjectives())),
+        ),
+        position=pl.col("sentence_start") + pl.col("start"),
+    )
+    events = pl.concat(
+        [
+            cues.select("article_id", "position", "party"),
+            figures.filter(pl.col("own_party").is_not_null()).select("article_id", "position", party="own_party"),
+        ]
+    ).sort("article_id", "position")
+    figures = figures.sort("article_id", "position").join_asof(
+        events.rename({"party": "last_party"}), on="position", by="article_id", strategy="backward",
+        allow_exact_matches=False, check_sortedness=False,
+    )
+    any_party = f"(?i)\\b({lx.alternation(list(lx.party_adjectives()) + list(lx.party_names()))})\\b"
+    figures = figures.with_columns(
+        party=pl.coalesce(
+            "own_party", "last_party",
+            _map(pl.col("masked").str.extract(any_party, 1), {**lx.party_adjectives(), **lx.party_names()}),
+        )
+    )
+    return figures.with_columns(party=pl.col("party").forward_fill().over("article_id"))
+
+
+# ------------------------------------------------------------------ figures
+def deduplicated(figures: pl.DataFrame) -> pl.DataFrame:
+    """One figure per statement: repeats dropped, headline figures dropped when the body gives them."""
+    body = figures.filter(~pl.col("is_headline"))
+    headline = figures.filter(pl.col("is_headline"))
+    repeated = headline.join(
+        body.select("article_id", "category", body_value="value"), on=["article_id", "category"], how="inner"
+    ).filter((pl.col("value") - pl.col("body_value")).abs() <= 0.05 * pl.col("body_value"))
+    headline = headline.join(repeated.select("article_id", "start").unique(), on=["article_id", "start"], how="anti")
+    noun = _key(pl.coalesce("head", "generic_head", pl.lit("")))
+    return (
+        pl.concat([body, headline])
+        .sort("article_id", "is_headline", "position")
+        .with_columns(noun=noun)
+        .unique(["article_id", "value", "value_high", "category", "claimant", "noun"], keep="first", maintain_order=True)
+        .sort("article_id", "position")
+    )
+
+
+def figure_ids(figures: pl.DataFrame) -> pl.Series:
+    """Stable figure ids: sha1 of article_id|start|end|category, 16 hex characters."""
+    keys = figures.select(pl.concat_str(["article_id", "start", "end", "category"], separator="|"))
+    # python-per-distinct-match: one sha1 per figure (polars has no stable cryptographic hash).
+    return pl.Series("figure_id", [hashlib.sha1(k.encode()).hexdigest()[:16] for k in keys.to_series()], pl.String)
+
+
+def figures_from_articles(articles: pl.DataFrame) -> pl.DataFrame:
+    """Loss figures stated in articles (article_id, file, text), as rows of FIGURE_SCHEMA."""
+    if articles.height == 0:
+        return empty_figures()
+    sents = sentence_contexts(sentences(articles))
+    mentions = pl.concat([number_mentions(sents), singleton_mentions(sents)], how="vertical_relaxed")
+    mentions = countable_mentions(mentions_in_context(mentions, sents))
+    mentions = inherited_categories(categorised_mentions(qualified_numbers(mentions)))
+    figures = coordinated_qualifiers(loss_statements(mentions))
+    sentence_claimants = claimants(sents)
+    figures = figures.join(sentence_claimants, on=SENTENCE_KEY, how="left")
+    figures = parties(figures, party_cues(sents, sentence_claimants))
+    figures = deduplicated(figures)
+    if figures.height == 0:
+        return empty_figures()
+    figures = figures.with_columns(
+        claimant_party=_map(pl.col("claimant"), {k: v for k, v in _claimant_parties().items() if v}),
+        start=pl.col("sentence_start") + pl.col("start"),
+        end=pl.col("sentence_start") + pl.col("end"),
+    )
+    return figures.with_columns(figure_ids(figures)).select(
+        [pl.col(name).cast(dtype) for name, dtype in FIGURE_SCHEMA.items()]
+    )

@@ -1,0 +1,229 @@
+"""Regular expressions of the figure extractor, built once from the lexicon data files."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from transforms import lexicon as lx
+
+DOT = lx.ABBREVIATION_DOT
+
+# Words that may stand between a number and its head noun ("one US-made 155-mm M777 howitzer").
+TOKEN = r"(?:[A-Za-z][\w’'.\-]*|\d+(?:-[A-Za-z]+)+|[“\"‘][^“”\"‘’\n]{1,25}[”\"’])"
+
+# Words that end a noun phrase: when one stands between a number and a head noun, the noun is
+# not what the number counts ("3,825 have been injured, said ... Major").
+NOUN_PHRASE_STOPS = (
+    r"(?i)\b(?:were|was|is|are|be|been|being|have|has|had|will|would|could|can|may|might|"
+    r"in|on|at|by|with|from|to|for|since|during|into|after|before|than|that|which|who|whom|"
+    r"whose|where|when|while|including|as|per|its|their|his|her|our|this|these|those|not|no|"
+    r"also|said|says|told|said|killed|died|wounded|injured|destroyed|lost|against|over|under|"
+    r"about|around|some|nearly|up|out|off|between|among|like|via|across|near|toward|towards)\b"
+)
+
+# Titles whose period is not a sentence end. Single capitals cover initials and "U.S.".
+ABBREVIATIONS = (
+    r"\b(Gen|Lt|Col|Maj|Capt|Cpt|Sgt|Adm|Cmdr|Brig|Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gov|Pres|Jr|Sr|"
+    r"Inc|Corp|Ltd|No|Nos|vs|approx|est|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|"
+    r"a\.m|p\.m|e\.g|i\.e|etc|[A-Z])\."
+)
+
+# A sentence: text up to a terminal mark followed by space, or up to a line break.
+SENTENCE = r"(?s).*?(?:[.!?…]+[\"”’'\)\]]*\s+|\n\s*|$)"
+
+
+def words(key: str) -> str:
+    """An alternation of one word list of context.yaml."""
+    return lx.alternation(lx.context_words(key))
+
+
+@cache
+def number_atom() -> str:
+    """One number: digits with separators and an optional magnitude, or number words."""
+    numbers = lx.number_words()
+    units = "|".join(sorted(numbers["units"], key=len, reverse=True))
+    tens = "|".join(numbers["tens"])
+    phrases = lx.alternation(numbers["phrases"])
+    grouped = (
+        r"\d{1,3}(?:,\d{3})+\b|\d{1,3}(?:\.\d{3})+\b"
+        r"|\d{1,3}(?:[\u2009\u00a0\u202f ]\d{3})+\b"
+    )
+    digits = rf"(?:{grouped}|\d+\.\d+|\d+)"
+    magnitude = r"(?:\s*(?:hundred|thousand|million|billion|mln|bn)\b|(?:k|m|bn|mln)\b)"
+    word = (
+        rf"\b(?:{phrases}|(?:(?:{tens})(?:[\-\s](?:{units}))?|{units})\b"
+        r"(?:\s+(?:hundred|thousand|million|billion)\b)*)"
+    )
+    return rf"(?:{digits}{magnitude}?|(?i:{word}))"
+
+
+@cache
+def number() -> str:
+    """A number or a range ("between 100 and 150", "10-15 thousand", "40,000 to 60,000")."""
+    atom = number_atom()
+    return (
+        rf"(?:(?P<lead>(?i:between)\s+)(?P<low_between>{atom})\s+(?i:and)\s+(?P<high_between>{atom})"
+        rf"|(?P<low>{atom})(?:\s*(?:-|–|—|\b(?i:to)\b)\s*(?P<high>{atom}))?)"
+    )
+
+
+@cache
+def heads(kinds: tuple[str, ...]) -> str:
+    """An alternation of head nouns of the given kinds, as whole words."""
+    return rf"\b{lx.alternation(lx.head_phrases(kinds))}\b"
+
+
+@cache
+def noun_phrase(kinds: tuple[str, ...]) -> str:
+    """A noun phrase right after a number: a few modifiers, then a head noun of the given kinds."""
+    return (
+        rf"(?s)^\s*(?P<modifiers>(?:{TOKEN}\s+){{0,6}}?)"
+        rf"(?P<head>(?i:{heads(kinds)}))(?P<after_head>.*)"
+    )
+
+
+@cache
+def singleton() -> str:
+    """"a"/"an"/"single" introducing a head noun: a count of one ("a helicopter was shot down")."""
+    kinds = ("equipment", "people")
+    return (
+        rf"(?s)(?P<before>.*?)\b(?P<figure>(?i:an?|single))"
+        rf"(?P<tail>\s+(?:{TOKEN}\s+){{0,3}}?(?i:{heads(kinds)}))"
+    )
+
+
+@cache
+def outcome_after() -> str:
+    """A personnel loss word after a count or its noun ("have been killed", ", including ..., were killed")."""
+    fillers = (
+        r"have|has|had|were|was|are|is|been|being|also|reportedly|allegedly|now|already|all|who|"
+        r"that|known|to|confirmed|believed|thought|feared|said|officially|so|far|since|then|later|"
+        r"either|both|either|just|only|in|total|altogether"
+    )
+    people = lx.alternation(lx.head_phrases(("people",)))
+    outcome = lx.alternation(lx.personnel_outcomes("after"))
+    return (
+        r"(?i)^(?:\s*\([^)]*\))?(?:\s*,[^,]{0,80})?\s*,?\s*[“\"‘']?\s*"
+        rf"(?:(?:and|or)\s+{people}\s+)?(?:(?:{fillers})\s+){{0,6}}[“\"‘']?"
+        rf"(?P<outcome>{outcome})\b"
+    )
+
+
+@cache
+def outcome_before() -> str:
+    """The last personnel loss word before a count in its sentence ("killing about", "the death of")."""
+    cue = lx.alternation(lx.personnel_outcomes("before"))
+    return rf"(?is)^(?P<left_of_cue>.*)\b(?P<cue>{cue})\b"
+
+
+@cache
+def qualifier_cue() -> str:
+    """A qualifier cue right before a number ("more than", "up to", "about")."""
+    return rf"(?i)\b(?P<cue>{lx.alternation(lx.qualifier_cues())})[’'\"”]*\s*$"
+
+
+@cache
+def party_adjective() -> str:
+    """An alternation of party adjectives."""
+    return lx.alternation(lx.party_adjectives())
+
+
+@cache
+def force_nouns() -> str:
+    """Nouns after which a party adjective names a side: forces, people, equipment, losses."""
+    phrases = list(lx.party_lexicon()["force_nouns"]) + list(lx.head_phrases())
+    return lx.alternation(phrases)
+
+
+@cache
+def party_cue() -> str:
+    """One mention of a side: "Ukrainian armed forces", "Russia lost", "Russia's", "the enemy", "our"."""
+    names = lx.alternation(lx.party_names())
+    loss_or_report = (
+        r"(?:(?:has|have|had|also|reportedly|now|already)\s+)*"
+        r"(?:lost|loses|lose|suffered|suffers|reported|reports|admitted|confirmed|recorded)\b"
+    )
+    enemy = lx.alternation(lx.party_lexicon()["enemy"])
+    own = lx.alternation(lx.party_lexicon()["own"])
+    standalone = lx.alternation(lx.party_standalone())
+    return (
+        rf"(?s).*?(?:\b(?P<standalone>(?i:{standalone}))\b"
+        rf"|\b(?P<adjective>(?i:{party_adjective()}))\s+(?:[\w\-]+\s+){{0,2}}?(?i:{force_nouns()})\b"
+        rf"|\b(?P<name>{names})(?:['’]s\b|\s+{loss_or_report})"
+        rf"|(?i:losses|casualties)\s+(?i:for|of|among)\s+(?:the\s+)?(?P<name_of>{names})\b"
+        rf"|\b(?P<enemy>(?i:{enemy}))\b"
+        rf"|\b(?P<own>(?i:{own}))\b)"
+    )
+
+
+@cache
+def attacker() -> str:
+    """Right after a party mention: a verb by which that side inflicts the loss ("... forces destroyed")."""
+    return (
+        r"(?i)^\s*(?:(?:has|have|had|also|reportedly|continue to|continued to|managed to)\s+)*"
+        rf"{words('attack_words')}\b"
+    )
+
+
+@cache
+def right_party() -> str:
+    """A side named after the noun phrase: "of the Ukrainian armed forces", "on both sides"."""
+    standalone = lx.alternation(lx.party_standalone())
+    return (
+        rf"(?i)^[^.;!?\d]*?(?:\b(?P<standalone>{standalone})\b"
+        rf"|\b(?:of|among|from|with)\s+(?:the\s+)?(?P<adjective>{party_adjective()})\s+"
+        rf"(?:[\w\-]+\s+){{0,2}}?{force_nouns()}\b)"
+    )
+
+
+RIGHT_PARTY_GAP_STOPS = (
+    r"(?i)\b(?:were|was|is|are|have|has|had|been|killed|died|wounded|injured|lost|destroyed|"
+    r"in|at|by|during|since|after|when|while|which|who|clashes|fighting|against)\b"
+)
+
+
+@cache
+def claimant_alias(attributed_only: bool) -> str:
+    """A claimant alias mention, found through the text by the partition trick."""
+    return rf"(?s).*?\b(?P<alias>(?i:{lx.alternation(lx.claimant_alias_phrases(attributed_only))}))\b"
+
+
+@cache
+def attribution_after() -> str:
+    """Right after a name: a speech verb, maybe after an apposition ("Milley, chairman of ..., said")."""
+    return (
+        r"(?i)^\s*(?:\([^)]*\)\s*)?(?:,[^,;]{1,90},\s*)?"
+        r"(?:(?:has|have|had|also|on\s+\w+|late\s+on\s+\w+|earlier|today|in\s+a\s+\w+)\s+)*"
+        rf"{words('speech_verbs')}\b"
+    )
+
+
+@cache
+def attribution_before() -> str:
+    """Right before a name: "according to", "said", "announced by", maybe with titles in between."""
+    return (
+        r"(?i)(?:according\s+to|said|says|told|announced\s+by|reported\s+by|issued\s+by|"
+        r"released\s+by|published\s+by|cited|citing|quoted|quoting|data\s+from|figures\s+from|"
+        r"claims\s+from|report\s+from|statement\s+from|estimates\s+from)"
+        r"\s+(?:(?:the|a|an|of|and)\s+|(?-i:[A-Z])[\w.’'\-" + DOT + r"]*[\s,]+|latest\s+|"
+        r"(?:\w+\s+){0,2}from\s+){0,10}$"
+    )
+
+
+@cache
+def unknown_speaker() -> str:
+    """A capitalised name before or after a speech verb: a claimant not in the alias table."""
+    verbs = r"(?:said|says|told|claimed|claims|reported|reports|announced|stated|estimated)"
+    name = r"(?:[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){0,2})"
+    return rf"(?:(?P<speaker>{name})\s*,?\s+{verbs}\b|\b{verbs}\s+(?P<speaker_after>{name}))"
+
+
+@cache
+def anaphoric_attribution() -> str:
+    """A speech verb with a pronoun or a generic noun as speaker ("he said", "the ministry noted")."""
+    anaphora = words("anaphora")
+    verbs = words("speech_verbs")
+    return (
+        rf"(?i)\b{anaphora}\s+(?:(?:also|has|had|have|further)\s+)*{verbs}\b"
+        rf"|\b{verbs}\s+{anaphora}\b|\baccording\s+to\s+{anaphora}\b"
+    )
