@@ -392,7 +392,7 @@ def coordinated_qualifiers(figures: pl.DataFrame) -> pl.DataFrame:
     """Qualifiers carried over a coordination ("at least 13 killed and 19 wounded") and defaults."""
     figures = figures.sort("article_id", "sentence_no", "start")
     prev_end = pl.col("end").shift(1).over(SENTENCE_KEY)
-    between = pl.col("masked").str.slice(prev_end, pl.col("start") - prev_end)
+    between = pl.col("masked").str.slice(prev_end.fill_null(0), (pl.col("start") - prev_end).clip(0))
     carries = (
         pl.col("qualifier").is_null()
         & pl.col("head").is_null()
@@ -420,8 +420,8 @@ def _alias_table() -> pl.DataFrame:
     )
 
 
-def claimants(contexts: pl.DataFrame) -> pl.DataFrame:
-    """Per sentence: the claimant it states, carried from earlier sentences when it names none."""
+def claimant_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
+    """Every claimant alias in the text: offsets in its sentence, claimant id, attributed or possessive."""
     parts = []
     for attributed_only in (False, True):
         found = _positions(contexts, px.claimant_alias(attributed_only), SENTENCE_KEY)
@@ -429,26 +429,39 @@ def claimants(contexts: pl.DataFrame) -> pl.DataFrame:
         parts.append(found.with_columns(alias=alias, attributed_only=pl.lit(attributed_only)))
     found = pl.concat(parts).join(contexts.select(*SENTENCE_KEY, "masked"), on=SENTENCE_KEY)
     found = found.with_columns(
-        start=pl.col("match_end") - pl.col("alias").str.len_chars().cast(pl.Int64),
+        alias_start=pl.col("match_end") - pl.col("alias").str.len_chars().cast(pl.Int64),
         alias_key=_key(pl.col("alias").str.replace_all(px.DOT, ".", literal=True)),
     ).with_columns(
-        left=pl.col("masked").str.slice(0, pl.col("start")),
+        left=pl.col("masked").str.slice(0, pl.col("alias_start")),
         right=pl.col("masked").str.slice(pl.col("match_end")),
     ).join(_alias_table(), on="alias_key", how="inner")
+    # An all-capitals city at the start of wire copy ("KIEV –", "MOSCOW, March 5") is a dateline.
     dateline = (pl.col("alias") == pl.col("alias").str.to_uppercase()) & (pl.col("alias").str.len_chars() > 4) & (
         pl.col("alias_key").str.to_uppercase() != pl.col("alias_key")
     )
-    found = found.filter(~dateline).with_columns(
-        attributed=pl.col("right").str.contains(px.attribution_after())
-        | pl.col("left").str.contains(px.attribution_before()),
-        possessive=pl.col("right").str.contains(r"^['’]s\b"),
-    ).filter(pl.col("attributed") | ~pl.col("attributed_only"))
-    by_sentence = found.sort("start").group_by(SENTENCE_KEY).agg(
-        attributed_claimant=pl.col("alias_claimant").filter("attributed").first(),
-        mentioned_claimant=pl.col("alias_claimant").filter(~pl.col("possessive")).first(),
+    return (
+        found.filter(~dateline)
+        .with_columns(
+            attributed=pl.col("right").str.contains(px.attribution_after())
+            | pl.col("left").str.contains(px.attribution_before()),
+            possessive=pl.col("right").str.contains(r"^['’]s\b"),
+        )
+        .filter(pl.col("attributed") | ~pl.col("attributed_only"))
+        .select(*SENTENCE_KEY, "alias_start", alias_end="match_end", claimant="alias_claimant",
+                attributed="attributed", possessive="possessive")
+    )
+
+
+def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.DataFrame:
+    """Per sentence: the claimant it states, carried from earlier sentences when it names none."""
+    by_sentence = mentions.sort("alias_start").group_by(SENTENCE_KEY).agg(
+        attributed_claimant=pl.col("claimant").filter("attributed").first(),
+        mentioned_claimant=pl.col("claimant").filter(~pl.col("possessive")).first(),
     )
     speaker = pl.col("masked").str.extract_groups(px.unknown_speaker())
-    anaphora_stop = r"^(?:He|She|They|It|The|This|That|These|Those|We|I|Officials|Experts|Analysts|Sources)$"
+    not_names = [w.removeprefix("the ").capitalize() for w in lx.context_words("anaphora")]
+    not_names += ["The", "This", "That", "These", "Those", "We", "I", "Officials", "Experts", "Analysts", "Sources"]
+    anaphora_stop = f"^(?i:{lx.alternation(not_names)})$"
     frame = contexts.select(*SENTENCE_KEY, "masked").join(by_sentence, on=SENTENCE_KEY, how="left").with_columns(
         speaker=pl.coalesce(speaker.struct.field("speaker"), speaker.struct.field("speaker_after")),
         anaphoric=pl.col("masked").str.contains(px.anaphoric_attribution()),
@@ -467,12 +480,41 @@ def claimants(contexts: pl.DataFrame) -> pl.DataFrame:
     ).select(*SENTENCE_KEY, "claimant")
 
 
+def claimants(figures: pl.DataFrame, mentions: pl.DataFrame, by_sentence: pl.DataFrame) -> pl.DataFrame:
+    """Figures with their claimant: the nearest attributed claimant in the sentence, else the sentence's."""
+    nearest = (
+        figures.select(*SENTENCE_KEY, "start")
+        .unique()
+        .join(mentions.filter("attributed"), on=SENTENCE_KEY, how="inner")
+        .with_columns(distance=(pl.col("alias_start") - pl.col("start")).abs())
+        .sort("distance")
+        .group_by(*SENTENCE_KEY, "start")
+        .agg(nearest_claimant=pl.col("claimant").first())
+    )
+    return (
+        figures.join(by_sentence, on=SENTENCE_KEY, how="left")
+        .join(nearest, on=[*SENTENCE_KEY, "start"], how="left")
+        .with_columns(claimant=pl.coalesce("nearest_claimant", "claimant"))
+        .drop("nearest_claimant")
+    )
+
+
 # ------------------------------------------------------------------ parties
-def party_cues(contexts: pl.DataFrame, sentence_claimants: pl.DataFrame) -> pl.DataFrame:
-    """Every mention of a side in the text, with its offset in the article and the party it points to."""
+def party_cues(contexts: pl.DataFrame, sentence_claimants: pl.DataFrame, mentions: pl.DataFrame) -> pl.DataFrame:
+    """Every mention of a side in the text, with its offset in the article and the party it points to.
+
+    Sides named inside an attributed claimant ("the Ukrainian General Staff said") are not cues.
+    """
     found = _positions(contexts, px.party_cue(), SENTENCE_KEY)
     groups = found["piece"].str.extract_groups(px.party_cue() + "$").struct.unnest()
-    found = pl.concat([found, groups], how="horizontal").join(
+    found = pl.concat([found, groups], how="horizontal")
+    inside_claimant = (
+        found.select(*SENTENCE_KEY, "match_end")
+        .join(mentions.filter("attributed"), on=SENTENCE_KEY)
+        .filter((pl.col("match_end") > pl.col("alias_start")) & (pl.col("match_end") <= pl.col("alias_end")))
+        .select(*SENTENCE_KEY, "match_end")
+    )
+    found = found.join(inside_claimant, on=[*SENTENCE_KEY, "match_end"], how="anti").join(
         contexts.select(*SENTENCE_KEY, "sentence_start", "masked"), on=SENTENCE_KEY
     ).join(sentence_claimants, on=SENTENCE_KEY, how="left")
     claimant_party = _map(pl.col("claimant"), {k: v for k, v in _claimant_parties().items() if v})
@@ -547,7 +589,11 @@ def deduplicated(figures: pl.DataFrame) -> pl.DataFrame:
         pl.concat([body, headline])
         .sort("article_id", "is_headline", "position")
         .with_columns(noun=noun)
-        .unique(["article_id", "value", "value_high", "category", "claimant", "noun"], keep="first", maintain_order=True)
+        # A repeat is in another sentence; equal counts in one sentence are different list items.
+        .filter(
+            pl.col("sentence_no")
+            == pl.col("sentence_no").first().over(["article_id", "value", "value_high", "category", "claimant", "noun"])
+        )
         .sort("article_id", "position")
     )
 
@@ -564,13 +610,16 @@ def figures_from_articles(articles: pl.DataFrame) -> pl.DataFrame:
     if articles.height == 0:
         return empty_figures()
     sents = sentence_contexts(sentences(articles))
-    mentions = pl.concat([number_mentions(sents), singleton_mentions(sents)], how="vertical_relaxed")
+    numbers = number_mentions(sents)
+    singletons = singleton_mentions(sents).join(numbers, on=[*SENTENCE_KEY, "start"], how="anti")
+    mentions = pl.concat([numbers, singletons], how="vertical_relaxed")
     mentions = countable_mentions(mentions_in_context(mentions, sents))
     mentions = inherited_categories(categorised_mentions(qualified_numbers(mentions)))
     figures = coordinated_qualifiers(loss_statements(mentions))
-    sentence_claimants = claimants(sents)
-    figures = figures.join(sentence_claimants, on=SENTENCE_KEY, how="left")
-    figures = parties(figures, party_cues(sents, sentence_claimants))
+    mentions_of_claimants = claimant_mentions(sents)
+    by_sentence = sentence_claimants(sents, mentions_of_claimants)
+    figures = claimants(figures, mentions_of_claimants, by_sentence)
+    figures = parties(figures, party_cues(sents, by_sentence, mentions_of_claimants))
     figures = deduplicated(figures)
     if figures.height == 0:
         return empty_figures()

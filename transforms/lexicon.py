@@ -141,6 +141,12 @@ def party_names() -> dict[str, str]:
 
 
 @cache
+def party_name_phrases() -> tuple[str, ...]:
+    """Country, capital and group names as written (matched case-sensitively)."""
+    return tuple(n for forms in party_lexicon()["parties"].values() for n in forms.get("names", []))
+
+
+@cache
 def party_standalone() -> dict[str, str]:
     """Phrase naming a party on its own ("on both sides") -> party."""
     return {normalized(p): party for party, ps in party_lexicon()["standalone"].items() for p in ps}

@@ -138,7 +138,7 @@ def force_nouns() -> str:
 @cache
 def party_cue() -> str:
     """One mention of a side: "Ukrainian armed forces", "Russia lost", "Russia's", "the enemy", "our"."""
-    names = lx.alternation(lx.party_names())
+    names = lx.alternation(lx.party_name_phrases())
     loss_or_report = (
         r"(?:(?:has|have|had|also|reportedly|now|already)\s+)*"
         r"(?:lost|loses|lose|suffered|suffers|reported|reports|admitted|confirmed|recorded)\b"
@@ -193,7 +193,8 @@ def attribution_after() -> str:
     """Right after a name: a speech verb, maybe after an apposition ("Milley, chairman of ..., said")."""
     return (
         r"(?i)^\s*(?:\([^)]*\)\s*)?(?:,[^,;]{1,90},\s*)?"
-        r"(?:(?:has|have|had|also|on\s+\w+|late\s+on\s+\w+|earlier|today|in\s+a\s+\w+)\s+)*"
+        r"(?:(?:has|have|had|also|now|later|previously|earlier|again|reportedly|officially|today|yesterday|"
+        r"on\s+\w+|late\s+on\s+\w+|in\s+a\s+\w+)\s+)*"
         rf"{words('speech_verbs')}\b"
     )
 

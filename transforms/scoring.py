@@ -47,7 +47,7 @@ def matched_pairs(predicted: pl.DataFrame, gold: pl.DataFrame, keys: list[str], 
 
     Within a file and key, the n-th prediction (in input order) is paired with the n-th gold figure.
     """
-    by = ["file", *keys]
+    by = ["file", "value", *keys]
     pred = _prepared(predicted, "pred", lenient).with_columns(occurrence=pl.int_range(pl.len()).over(by))
     gold_ = _prepared(gold, "gold", lenient).with_columns(occurrence=pl.int_range(pl.len()).over(by))
     return pred.join(gold_, on=[*by, "occurrence"], how="inner")
@@ -87,8 +87,8 @@ def score_figures(predicted: pl.DataFrame, gold: pl.DataFrame) -> dict:
     pairs = matched_pairs(predicted, gold, ["match_category"])
     value_pairs = matched_pairs(predicted, gold, [])
     lenient_pairs = matched_pairs(predicted, gold, ["match_category"], lenient=True)
-    pred_side = _prepared(predicted, "pred", False).with_columns(occurrence=pl.int_range(pl.len()).over("file", "match_category"))
-    gold_side = _prepared(gold, "gold", False).with_columns(occurrence=pl.int_range(pl.len()).over("file", "match_category"))
+    pred_side = _prepared(predicted, "pred", False).with_columns(occurrence=pl.int_range(pl.len()).over("file", "value", "match_category"))
+    gold_side = _prepared(gold, "gold", False).with_columns(occurrence=pl.int_range(pl.len()).over("file", "value", "match_category"))
     keys = ["file", "value", "match_category", "occurrence"]
     misses = gold_side.join(pairs.select(keys), on=keys, how="anti")
     false_positives = pred_side.join(pairs.select(keys), on=keys, how="anti")
