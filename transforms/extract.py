@@ -584,7 +584,9 @@ def deduplicated(figures: pl.DataFrame) -> pl.DataFrame:
         body.select("article_id", "category", body_value="value"), on=["article_id", "category"], how="inner"
     ).filter((pl.col("value") - pl.col("body_value")).abs() <= 0.05 * pl.col("body_value"))
     headline = headline.join(repeated.select("article_id", "start").unique(), on=["article_id", "start"], how="anti")
-    noun = _key(pl.coalesce("head", "generic_head", pl.lit("")))
+    # Sub-groups named by their own noun ("three women", "three children") are separate figures.
+    subgroup = _map(pl.col("head"), lx.head_parties()).is_not_null()
+    noun = pl.when(subgroup).then(_key(pl.col("head"))).otherwise(pl.lit(""))
     return (
         pl.concat([body, headline])
         .sort("article_id", "is_headline", "position")

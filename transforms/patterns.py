@@ -149,7 +149,7 @@ def party_cue() -> str:
     return (
         rf"(?s).*?(?:\b(?P<standalone>(?i:{standalone}))\b"
         rf"|\b(?P<adjective>(?i:{party_adjective()}))\s+(?:[\w\-]+\s+){{0,2}}?(?i:{force_nouns()})\b"
-        rf"|\b(?P<name>{names})(?:['’]s\b|\s+{loss_or_report})"
+        rf"|\b(?P<name>{names})(?:['’]s\b|(?:\s*,[^,.;]{{1,60}},)?\s*[\"“]?\s*{loss_or_report})"
         rf"|(?i:losses|casualties)\s+(?i:for|of|among)\s+(?:the\s+)?(?P<name_of>{names})\b"
         rf"|\b(?P<enemy>(?i:{enemy}))\b"
         rf"|\b(?P<own>(?i:{own}))\b)"
