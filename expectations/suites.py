@@ -1,7 +1,9 @@
 """The data checks of the contract (../shared/corpus/ANNOTATION.md) as Great Expectations suites.
 
-Every expectation carries meta={"severity": ..., "check": ...}: a failed `critical` check keeps the
-row out of the warehouse (quarantine), a failed `warning` check only flags it. `REASONS` says, per
+Each suite is a tuple of `Check`s, plain data (listing them needs no GX import); every GX
+expectation built from a check carries meta={"severity": ..., "check": ...}: a failed `critical`
+check keeps the row out of the warehouse (quarantine), a failed `warning` check loads the row and
+flags it (figure_flag); an `info` check reports and never fails. `REASONS` says, per
 check, how to explain a failed row in words; it is a polars expression over the validated frame.
 
 Great Expectations is imported inside the functions: the import alone takes seconds.
@@ -10,6 +12,8 @@ Great Expectations is imported inside the functions: the import alone takes seco
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -23,6 +27,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 CRITICAL = "critical"
 WARNING = "warning"
+INFO = "info"
 
 ARTICLES = "articles"
 FIGURES = "figures"
@@ -33,53 +38,85 @@ REQUIRED_FIGURE_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def tagged(expectation_type: str, check: str, severity: str, **kwargs: Any) -> Expectation:
-    """One GX expectation of the named type, tagged with its check name and severity."""
+@dataclass(frozen=True)
+class Check:
+    """One check of a suite: its name, severity, GX expectation type and the expectation's arguments."""
+
+    check: str
+    severity: str
+    expectation: str  # a class of great_expectations.expectations
+    kwargs: dict[str, Any]
+
+    @property
+    def expectation_type(self) -> str:
+        """The GX expectation's snake_case type name, as GX reports it in results."""
+        return "".join(f"_{c.lower()}" if c.isupper() else c for c in self.expectation).lstrip("_")
+
+
+def article_checks() -> tuple[Check, ...]:
+    """The articles suite: a unique article_id and a non-empty text for every article."""
+    return (
+        Check("article_id_not_null", CRITICAL, "ExpectColumnValuesToNotBeNull", {"column": "article_id"}),
+        Check("article_id_unique", CRITICAL, "ExpectColumnValuesToBeUnique", {"column": "article_id"}),
+        Check("text_not_null", CRITICAL, "ExpectColumnValuesToNotBeNull", {"column": "text"}),
+        Check("text_not_empty", CRITICAL, "ExpectColumnValueLengthsToBeBetween",
+              {"column": "text", "min_value": 1}),
+        Check("file_not_null", WARNING, "ExpectColumnValuesToNotBeNull", {"column": "file"}),
+    )  # fmt: skip
+
+
+def figure_checks() -> tuple[Check, ...]:
+    """The figures suite; the frame must carry `text_length`, the length of its article's text."""
+    not_null = tuple(
+        Check(f"{column}_not_null", CRITICAL, "ExpectColumnValuesToNotBeNull", {"column": column})
+        for column in REQUIRED_FIGURE_COLUMNS
+    )
+    return not_null + (
+        Check("figure_id_unique", CRITICAL, "ExpectColumnValuesToBeUnique", {"column": "figure_id"}),
+        Check("article_known", CRITICAL, "ExpectColumnValuesToNotBeNull", {"column": "text_length"}),
+        Check("value_positive", CRITICAL, "ExpectColumnValuesToBeBetween",
+              {"column": "value", "min_value": 0, "strict_min": True}),
+        Check("value_high_at_least_value", CRITICAL, "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "value_high", "column_B": "value", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}),
+        Check("qualifier_in_vocabulary", CRITICAL, "ExpectColumnValuesToBeInSet",
+              {"column": "qualifier", "value_set": list(QUALIFIERS)}),
+        Check("category_in_vocabulary", CRITICAL, "ExpectColumnValuesToBeInSet",
+              {"column": "category", "value_set": list(categories())}),
+        Check("start_not_negative", CRITICAL, "ExpectColumnValuesToBeBetween",
+              {"column": "start", "min_value": 0}),
+        Check("end_after_start", CRITICAL, "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "end", "column_B": "start", "or_equal": False,
+               "ignore_row_if": "either_value_is_missing"}),
+        Check("end_inside_text", CRITICAL, "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "text_length", "column_B": "end", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}),
+        Check("party_not_null", WARNING, "ExpectColumnValuesToNotBeNull", {"column": "party"}),
+    )  # fmt: skip
+
+
+# The suites, by name. Issue 5 adds the claims suite here (CLAIMS = "claims": claim_checks()) once
+# the claim table exists; every suite listed here is validated, recorded in dq_result and in the
+# Data Docs without further changes.
+SUITE_CHECKS: dict[str, Callable[[], tuple[Check, ...]]] = {ARTICLES: article_checks, FIGURES: figure_checks}
+
+
+def expectation_of(check: Check) -> Expectation:
+    """The GX expectation of a check, tagged with its check name and severity."""
     import great_expectations as gx
 
-    expectation_class = getattr(gx.expectations, expectation_type)
-    return expectation_class(**kwargs, meta={"severity": severity, "check": check})
+    expectation_class = getattr(gx.expectations, check.expectation)
+    return expectation_class(**check.kwargs, meta={"severity": check.severity, "check": check.check})
 
 
 def article_expectations() -> list[Expectation]:
-    """The articles suite: a unique article_id and a non-empty text for every article."""
-    return [
-        tagged("ExpectColumnValuesToNotBeNull", "article_id_not_null", CRITICAL, column="article_id"),
-        tagged("ExpectColumnValuesToBeUnique", "article_id_unique", CRITICAL, column="article_id"),
-        tagged("ExpectColumnValuesToNotBeNull", "text_not_null", CRITICAL, column="text"),
-        tagged("ExpectColumnValueLengthsToBeBetween", "text_not_empty", CRITICAL, column="text", min_value=1),
-        tagged("ExpectColumnValuesToNotBeNull", "file_not_null", WARNING, column="file"),
-    ]  # fmt: skip
+    """The articles suite as GX expectations."""
+    return [expectation_of(check) for check in article_checks()]
 
 
 def figure_expectations() -> list[Expectation]:
-    """The figures suite; the frame must carry `text_length`, the length of its article's text."""
-    not_null = [
-        tagged("ExpectColumnValuesToNotBeNull", f"{column}_not_null", CRITICAL, column=column)
-        for column in REQUIRED_FIGURE_COLUMNS
-    ]
-    return not_null + [
-        tagged("ExpectColumnValuesToBeUnique", "figure_id_unique", CRITICAL, column="figure_id"),
-        tagged("ExpectColumnValuesToNotBeNull", "article_known", CRITICAL, column="text_length"),
-        tagged("ExpectColumnValuesToBeBetween", "value_positive", CRITICAL,
-               column="value", min_value=0, strict_min=True),
-        tagged("ExpectColumnPairValuesAToBeGreaterThanB", "value_high_at_least_value", CRITICAL,
-               column_A="value_high", column_B="value", or_equal=True,
-               ignore_row_if="either_value_is_missing"),
-        tagged("ExpectColumnValuesToBeInSet", "qualifier_in_vocabulary", CRITICAL,
-               column="qualifier", value_set=list(QUALIFIERS)),
-        tagged("ExpectColumnValuesToBeInSet", "category_in_vocabulary", CRITICAL,
-               column="category", value_set=list(categories())),
-        tagged("ExpectColumnValuesToBeBetween", "start_not_negative", CRITICAL,
-               column="start", min_value=0),
-        tagged("ExpectColumnPairValuesAToBeGreaterThanB", "end_after_start", CRITICAL,
-               column_A="end", column_B="start", or_equal=False,
-               ignore_row_if="either_value_is_missing"),
-        tagged("ExpectColumnPairValuesAToBeGreaterThanB", "end_inside_text", CRITICAL,
-               column_A="text_length", column_B="end", or_equal=True,
-               ignore_row_if="either_value_is_missing"),
-        tagged("ExpectColumnValuesToNotBeNull", "party_not_null", WARNING, column="party"),
-    ]  # fmt: skip
+    """The figures suite as GX expectations."""
+    return [expectation_of(check) for check in figure_checks()]
 
 
 SUITES = {ARTICLES: article_expectations, FIGURES: figure_expectations}

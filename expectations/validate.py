@@ -40,6 +40,7 @@ RESULT_SCHEMA: dict[str, pl.DataType] = {
     "success": pl.Boolean(),
     "unexpected_count": pl.Int64(),
     "sample": pl.String(),  # up to SAMPLE_SIZE offending values, " | "-separated
+    "rows_checked": pl.Int64(),  # rows the check looked at
 }
 
 
@@ -51,6 +52,8 @@ class Validation:
     quarantined: pl.DataFrame  # ISSUE_SCHEMA: one row per (row, failed critical check)
     flagged: pl.DataFrame  # ISSUE_SCHEMA: one row per (row, failed warning check); these rows still load
     results: pl.DataFrame  # RESULT_SCHEMA: one row per check
+    suite_results: tuple = ()  # GX's ExpectationSuiteValidationResult(s), for the Data Docs
+    quarantined_rows: pl.DataFrame | None = None  # the failed input rows, one per (row, failed critical check)
 
     @property
     def success(self) -> bool:
@@ -138,7 +141,7 @@ def row_issues(frame: pl.DataFrame, result: ExpectationSuiteValidationResult) ->
 
 
 def check_results(
-    suite_name: str, result: ExpectationSuiteValidationResult, issues: pl.DataFrame
+    suite_name: str, result: ExpectationSuiteValidationResult, issues: pl.DataFrame, frame_height: int
 ) -> pl.DataFrame:
     """One row per check, in suite order: success, unexpected count and a sample of offending values."""
     by_check = {r.expectation_config.meta["check"]: r for r in result.results}
@@ -157,10 +160,17 @@ def check_results(
             "success": r.success,
             "unexpected_count": r.result.get("unexpected_count") or 0,
             "sample": samples.get(r.expectation_config.meta["check"], ""),
+            "rows_checked": frame_height,
         }
         for r in ordered
     ]
     return pl.DataFrame(rows, schema=RESULT_SCHEMA)
+
+
+def rows_with_issues(frame: pl.DataFrame, issues: pl.DataFrame) -> pl.DataFrame:
+    """The frame's rows that have issues, matched by row position (ids may be null or repeated)."""
+    detail = issues.select(ROW, "check", "severity", "reason", "offending")
+    return frame.with_row_index(ROW).join(detail, on=ROW, how="inner").sort(ROW, maintain_order=True).drop(ROW)
 
 
 def validation(frame: pl.DataFrame, suite_name: str) -> Validation:
@@ -172,7 +182,9 @@ def validation(frame: pl.DataFrame, suite_name: str) -> Validation:
         passed=frame.filter(~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(critical[ROW].implode())),
         quarantined=critical.drop(ROW),
         flagged=issues.filter(pl.col("severity") == WARNING).drop(ROW),
-        results=check_results(suite_name, result, issues),
+        results=check_results(suite_name, result, issues, frame.height),
+        suite_results=(result,),
+        quarantined_rows=rows_with_issues(frame, critical),
     )
 
 
@@ -195,4 +207,6 @@ def validate_figures(figures: pl.DataFrame, articles: pl.DataFrame) -> Validatio
         quarantined=checked.quarantined,
         flagged=checked.flagged,
         results=checked.results,
+        suite_results=checked.suite_results,
+        quarantined_rows=checked.quarantined_rows.drop("text_length"),
     )

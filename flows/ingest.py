@@ -15,7 +15,8 @@ from prefect.runtime import flow_run
 from expectations.validate import validate_articles, validate_figures
 from flows.articles import read_articles
 from flows.files import batches, file_inventory
-from flows.report import dq_summary, run_markdown
+from flows.dq import checked_warehouse, staged_flags
+from flows.report import run_markdown
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION, figures_from_articles
 from warehouse import load as wh
@@ -55,17 +56,26 @@ def validated_batch(articles: pl.DataFrame, figures: pl.DataFrame) -> dict[str, 
     """Articles and figures that pass the critical checks, the quarantined rows and the check results."""
     article_check = validate_articles(articles)
     good_articles = articles.join(article_check.quarantined.select("article_id"), on="article_id", how="anti")
+    orphans = figures_without_article(figures, good_articles)  # quarantined too: nothing vanishes
     figures = figures.join(good_articles.select("article_id"), on="article_id", how="semi")
     figure_check = validate_figures(figures, good_articles)
     return {
         "articles": good_articles,
         "figures": figure_check.passed,
         "article_issues": article_check.quarantined,
-        "figure_issues": figure_check.quarantined,
         "results": pl.concat([article_check.results, figure_check.results]),
-        "quarantined_figures": figures.join(figure_check.quarantined.select("figure_id").unique(),
-                                            on="figure_id", how="semi"),
+        "quarantined_figures": pl.concat([figure_check.quarantined_rows, orphans], how="diagonal_relaxed"),
+        "figure_flags": figure_check.flagged,
+        "suite_results": [*article_check.suite_results, *figure_check.suite_results],
     }
+
+
+def figures_without_article(figures: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
+    """Figures whose article does not load (quarantined or unknown), as quarantine rows of their own check."""
+    return figures.join(articles.select("article_id"), on="article_id", how="anti").with_columns(
+        check=pl.lit("article_not_loaded"), severity=pl.lit("critical"),
+        reason=pl.lit("its article failed a critical check or is unknown"),
+        offending=pl.format("article_id={}", pl.col("article_id").fill_null("null")))
 
 
 def staged_rows(run_id: str, files: pl.DataFrame, read_log: pl.DataFrame, checked: dict) -> dict[str, pl.DataFrame]:
@@ -75,8 +85,7 @@ def staged_rows(run_id: str, files: pl.DataFrame, read_log: pl.DataFrame, checke
         extractor_version=pl.lit(EXTRACTOR_VERSION), ingested_at=pl.lit(stamp), run_id=pl.lit(run_id))
     figures = checked["figures"].with_columns(run_id=pl.lit(run_id), loaded_at=pl.lit(stamp))
     quarantine = (
-        checked["quarantined_figures"].drop("qualifier_rule", strict=False)
-        .join(checked["figure_issues"].drop("article_id").rename({"check": "check_name"}), on="figure_id")
+        checked["quarantined_figures"].drop("qualifier_rule", strict=False).rename({"check": "check_name"})
         .with_columns(run_id=pl.lit(run_id), quarantined_at=pl.lit(stamp))
     )
     per_article = figures.group_by("article_id").len("figures")
@@ -92,7 +101,9 @@ def staged_rows(run_id: str, files: pl.DataFrame, read_log: pl.DataFrame, checke
     ) if "articles_in" in checked else None
     log = pl.concat([frame for frame in (loaded_log, read_log, quarantined_log) if frame is not None],
                     how="diagonal_relaxed").with_columns(run_id=pl.lit(run_id), logged_at=pl.lit(stamp))
-    return {"article": articles, "figure": figures, "figure_quarantine": quarantine, "ingest_log": log}
+    flags = staged_flags(checked["figure_flags"], figures, run_id, stamp)
+    return {"article": articles, "figure": figures, "figure_quarantine": quarantine, "figure_flag": flags,
+            "ingest_log": log}
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 10])
@@ -120,14 +131,12 @@ def logged_inventory(db_path: Path, run_id: str, inventory: pl.DataFrame) -> Non
 
 
 @task(cache_policy=NO_CACHE)
-def run_report(db_path: Path, run: dict, results: pl.DataFrame, top: int) -> dict:
-    """Write the run and its check results to the warehouse, and publish the run's artifacts."""
-    dq = dq_summary(results).with_columns(run_id=pl.lit(run["run_id"]), checked_at=pl.lit(now()))
+def run_report(db_path: Path, run: dict, dq: pl.DataFrame, top: int) -> dict:
+    """Write the run to the warehouse, and publish the run's artifacts (dq: one row per check, recorded)."""
     con = wh.connect(db_path)
     try:
         run = run | wh.file_outcomes(con, run["run_id"])
         wh.record_run(con, run)
-        wh.load_batch(con, {"dq_result": dq.rename({"check": "check_name"})})
         top_claims = wh.top_claims(con, top)
         loaded = con.execute("select file, value, value_high, qualifier, category, party, claimant, "
                              "claimant_party, sentence from v_figure where run_id = ? order by file, start",
@@ -135,7 +144,7 @@ def run_report(db_path: Path, run: dict, results: pl.DataFrame, top: int) -> dic
     finally:
         con.close()
     summary = run | {"checks_passed": int(dq["success"].sum()), "checks_failed": int((~dq["success"]).sum()),
-                     "top_claims": top_claims.to_dicts(), "dq": dq.drop("run_id", "checked_at").to_dicts()}
+                     "top_claims": top_claims.to_dicts(), "dq": dq.to_dicts()}
     create_markdown_artifact(key="ingest-summary", markdown=run_markdown(summary),
                              description=f"losstally ingest of {run['raw_dir']}")
     create_table_artifact(key="figures-loaded", table=loaded.to_dicts() or [{"figures": "none loaded this run"}],
@@ -162,7 +171,7 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
     logged_inventory(db_path, run_id, inventory)
 
     totals = {"articles": 0, "figures": 0, "figure_quarantine": 0, "read_problems": 0}
-    results = []
+    results, suite_results = [], []
     for number, files in enumerate(batches(pending, batch_files or config.batch_files), start=1):
         t0 = time.perf_counter()
         articles, read_log = read_batch(raw, files)
@@ -170,6 +179,7 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
         checked = validated_batch(articles, figures) | {"articles_in": articles}
         counts = loaded_batch(db_path, staged_rows(run_id, files, read_log, checked))
         results.append(checked["results"])
+        suite_results += checked["suite_results"]
         totals["articles"] += counts["article"]
         totals["figures"] += counts["figure"]
         totals["figure_quarantine"] += counts["figure_quarantine"]
@@ -184,7 +194,5 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
         "articles_loaded": totals["articles"], "figures_loaded": totals["figures"],
         "figures_quarantined": totals["figure_quarantine"],
     }
-    empty = pl.DataFrame(schema={"suite": pl.String, "check": pl.String, "expectation": pl.String,
-                                 "severity": pl.String, "success": pl.Boolean, "unexpected_count": pl.Int64,
-                                 "sample": pl.String})
-    return run_report(db_path, run, pl.concat(results) if results else empty, config.top_claims)
+    dq = checked_warehouse(db_path, run_id, results, suite_results, config.dq_docs_dir(db_path))
+    return run_report(db_path, run, dq, config.top_claims)

@@ -5,15 +5,6 @@ from __future__ import annotations
 import polars as pl
 
 
-def dq_summary(results: pl.DataFrame) -> pl.DataFrame:
-    """One row per check over all batches of a run: passed only if it passed in every batch."""
-    return (
-        results.group_by("suite", "check", "expectation", "severity", maintain_order=True)
-        .agg(success=pl.col("success").all(), unexpected_count=pl.col("unexpected_count").sum(),
-             sample=pl.col("sample").drop_nulls().filter(pl.col("sample").drop_nulls() != "").first())
-    )
-
-
 def markdown_table(rows: list[dict]) -> str:
     """A list of dicts as a Markdown table."""
     if not rows:

@@ -29,6 +29,11 @@ class Settings:
     batch_files: int
     max_file_bytes: int
     top_claims: int
+    dq_docs: Path | None  # GX Data Docs folder; None: dq-docs/ next to the warehouse file
+
+    def dq_docs_dir(self, db_path: Path | None = None) -> Path:
+        """The Data Docs folder: LOSSTALLY_DQ_DOCS, else dq-docs/ next to the warehouse (warehouse/dq-docs)."""
+        return self.dq_docs or (db_path or self.db_path).parent / "dq-docs"
 
 
 def settings() -> Settings:
@@ -40,6 +45,7 @@ def settings() -> Settings:
         batch_files=int(env("LOSSTALLY_BATCH_FILES", "2000")),
         max_file_bytes=int(env("LOSSTALLY_MAX_FILE_BYTES", str(20 * 1024 * 1024))),
         top_claims=int(env("LOSSTALLY_TOP_CLAIMS", "10")),
+        dq_docs=Path(env("LOSSTALLY_DQ_DOCS")) if env("LOSSTALLY_DQ_DOCS") else None,
     )
 
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from transforms.contract import category_rows
 
-STAGED_TABLES = ("article", "figure", "figure_quarantine", "ingest_log", "dq_result")
+STAGED_TABLES = ("article", "figure", "figure_quarantine", "figure_flag", "ingest_log", "dq_result")
 
 
 def sql_text(name: str) -> str:

@@ -14,4 +14,5 @@ select * from final;
 
 delete from figure where article_id in (select article_id from replaced_article);
 delete from figure_quarantine where article_id in (select article_id from replaced_article);
+delete from figure_flag where article_id in (select article_id from replaced_article);
 delete from article where article_id in (select article_id from replaced_article);

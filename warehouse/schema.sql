@@ -98,7 +98,22 @@ create table if not exists dq_result (
     success         boolean not null,
     unexpected_count bigint not null,
     sample          varchar,
-    checked_at      timestamp not null
+    checked_at      timestamp not null,
+    rows_checked    bigint                -- rows the check looked at (0: a suite with no new rows this run)
+);
+alter table dq_result add column if not exists rows_checked bigint;
+
+-- Figures that failed a warning check: they are in `figure` and flagged here. GX warnings come with
+-- their batch (deleted with a replaced article); consistency flags are recomputed by every run.
+create table if not exists figure_flag (
+    figure_id       varchar not null,
+    article_id      varchar,
+    check_name      varchar not null,
+    severity        varchar not null,
+    reason          varchar not null,
+    offending       varchar,
+    run_id          varchar not null,
+    flagged_at      timestamp not null
 );
 
 create table if not exists category (

@@ -1,0 +1,147 @@
+"""The data-quality step of a run: record every check's result, flag figures, publish the Data Docs.
+
+After a run's loads, `checked_warehouse` runs the cross-figure checks over the whole warehouse,
+writes exactly one dq_result row per check for the run (GX suites and consistency checks), replaces
+the consistency flags in figure_flag, rebuilds the GX Data Docs with the run's suite results and
+publishes the `dq-results` Markdown artifact.
+
+A run with nothing new still gets one row per check: the consistency checks run again (they read
+the whole warehouse), and each GX check is recorded as succeeded on rows_checked = 0 without
+importing GX; no Data Docs page is added for it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from expectations.consistency import (
+    CHECKS,
+    claimant_staleness,
+    consistency_failures,
+    consistency_flags,
+    consistency_results,
+    figures_checked,
+)
+from expectations.docs import index_path
+from expectations.suites import SUITE_CHECKS
+from expectations.validate import ISSUE_SCHEMA, RESULT_SCHEMA
+from flows.report import markdown_table
+from warehouse import load as wh
+
+DQ_COLUMNS = ("suite", "check", "severity", "success", "rows_checked", "unexpected_count", "sample")
+
+
+def staged_flags(flagged: pl.DataFrame, figures: pl.DataFrame, run_id: str, stamp: datetime) -> pl.DataFrame:
+    """The figure_flag rows of a batch: its warnings on figures that load, stamped with the run."""
+    return (
+        flagged.select(list(ISSUE_SCHEMA))
+        .join(figures.select("figure_id"), on="figure_id", how="semi")
+        .rename({"check": "check_name"})
+        .with_columns(run_id=pl.lit(run_id), flagged_at=pl.lit(stamp))
+    )
+
+
+def suite_checks() -> pl.DataFrame:
+    """Every check of the GX suites, in suite order (read from the suite definitions, no GX import)."""
+    rows = [
+        {"suite": suite, "check": c.check, "expectation": c.expectation_type, "severity": c.severity}
+        for suite, checks in SUITE_CHECKS.items()
+        for c in checks()
+    ]
+    return pl.DataFrame(rows, schema={k: RESULT_SCHEMA[k] for k in ("suite", "check", "expectation", "severity")})
+
+
+def gx_run_results(batch_results: list[pl.DataFrame]) -> pl.DataFrame:
+    """One row per GX check for the run: passed only if it passed in every batch; 0 rows if no batch."""
+    results = pl.concat([pl.DataFrame(schema=RESULT_SCHEMA), *batch_results], how="vertical_relaxed")
+    per_check = results.group_by("suite", "check").agg(
+        success=pl.col("success").all(),
+        unexpected_count=pl.col("unexpected_count").sum(),
+        sample=pl.col("sample").filter(pl.col("sample") != "").first(),
+        rows_checked=pl.col("rows_checked").sum(),
+    )
+    return (
+        suite_checks()
+        .join(per_check, on=["suite", "check"], how="left", maintain_order="left")
+        .with_columns(
+            pl.col("success").fill_null(True),
+            pl.col("unexpected_count").fill_null(0),
+            pl.col("sample").fill_null(""),
+            pl.col("rows_checked").fill_null(0),
+        )
+        .select(list(RESULT_SCHEMA))
+    )
+
+
+def recorded_results(con: Any, run_id: str, dq: pl.DataFrame, flags: pl.DataFrame, stamp: datetime) -> None:
+    """In one transaction: replace the consistency flags, and the run's dq_result rows."""
+    staged_dq = dq.rename({"check": "check_name"}).with_columns(run_id=pl.lit(run_id), checked_at=pl.lit(stamp))
+    staged_flag = flags.rename({"check": "check_name"}).with_columns(run_id=pl.lit(run_id), flagged_at=pl.lit(stamp))
+    con.execute("begin")
+    try:
+        con.execute("delete from figure_flag where list_contains(?, check_name)", [[c.check for c in CHECKS]])
+        con.execute("insert into figure_flag by name select * from staged_flag")
+        con.execute("delete from dq_result where run_id = ?", [run_id])
+        con.execute("insert into dq_result by name select * from staged_dq")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def docs_line(docs_index: Path, built: bool) -> str:
+    """Where the Data Docs are, as a line of the artifact."""
+    if not docs_index.exists():
+        return "- GX Data Docs: none yet (no suite has validated rows)"
+    note = "" if built else " (unchanged: no new rows were validated this run)"
+    return f"- GX Data Docs: [{docs_index.as_uri()}]({docs_index.as_uri()}){note}"
+
+
+def dq_markdown(run_id: str, dq: pl.DataFrame, staleness: pl.DataFrame, docs_index: Path, built: bool) -> str:
+    """The dq-results artifact: every check's result, the Data Docs path and staleness per claimant."""
+    failed = dq.filter(~pl.col("success")).height
+    return "\n".join([
+        f"# Data quality of run {run_id}",
+        "",
+        f"- checks: {dq.height}, passed: {dq.height - failed}, failed: {failed}",
+        docs_line(docs_index, built),
+        "",
+        "## Results (one row per check)",
+        markdown_table(dq.select(DQ_COLUMNS).to_dicts()),
+        "## Staleness per claimant (informational)",
+        markdown_table(staleness.to_dicts()),
+    ])  # fmt: skip
+
+
+@task(cache_policy=NO_CACHE)
+def checked_warehouse(
+    db_path: Path, run_id: str, batch_results: list[pl.DataFrame], suite_results: list[Any], docs_dir: Path
+) -> pl.DataFrame:
+    """Run the cross-figure checks, record one dq_result row per check, build the Data Docs, publish."""
+    stamp = datetime.now(timezone.utc).replace(tzinfo=None)
+    con = wh.connect(db_path)
+    try:
+        failures = consistency_failures(con)
+        dq = pl.concat([gx_run_results(batch_results), consistency_results(failures, figures_checked(con))])
+        recorded_results(con, run_id, dq, consistency_flags(failures), stamp)
+        staleness = claimant_staleness(con)
+    finally:
+        con.close()
+    if suite_results:
+        from expectations.docs import built_data_docs
+
+        built_data_docs(suite_results, docs_dir, run_id)
+    docs_index = index_path(docs_dir)
+    create_markdown_artifact(key="dq-results", markdown=dq_markdown(run_id, dq, staleness, docs_index,
+                                                                    bool(suite_results)),
+                             description="Data-quality results of the run, and where the GX Data Docs are")
+    get_run_logger().info("dq: %d checks, %d failed; Data Docs %s", dq.height, (~dq["success"]).sum(),
+                          docs_index.as_uri() if docs_index.exists() else "not built")
+    return dq
