@@ -136,6 +136,33 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_dq(args: argparse.Namespace) -> int:
+    """Print a run's data-quality results, the staleness per claimant and where the Data Docs are."""
+    from expectations.consistency import claimant_staleness, latest_results
+    from expectations.docs import index_path
+    from warehouse.load import connect
+
+    try:
+        con = connect(Path(args.db), read_only=True)
+    except FileNotFoundError as exc:
+        print(f"losstally dq: {exc}", file=sys.stderr)
+        return 2
+    try:
+        results, staleness = latest_results(con, args.run), claimant_staleness(con)
+    finally:
+        con.close()
+    if results.is_empty():
+        print(f"losstally dq: no results{' for run ' + args.run if args.run else ''} in {args.db}", file=sys.stderr)
+        return 1
+    print(f"Data-quality results of run {results['run_id'][0]} ({results['checked_at'][0]:%Y-%m-%d %H:%M:%S} UTC):")
+    print_frame(results.drop("run_id", "checked_at"), max_width=args.width)
+    print("\nStaleness per claimant (days since its last claim):")
+    print_frame(staleness, max_width=args.width)
+    docs = index_path(settings().dq_docs_dir(Path(args.db)))
+    print(f"\nGX Data Docs: {docs.as_uri() if docs.exists() else 'not built yet'}")
+    return 0
+
+
 def command_evaluate(args: argparse.Namespace) -> int:
     """Score the extractor against gold figures."""
     from flows.evaluate import evaluation, evaluation_text
@@ -192,6 +219,18 @@ def parser() -> argparse.ArgumentParser:
                      help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
     sql.add_argument("--width", type=int, default=60, help="longest text shown in a table cell")
     sql.set_defaults(handler=command_sql)
+
+    dq = sub.add_parser("dq", help="print the latest data-quality results (one row per check)",
+                        description="Open the warehouse read-only and print the dq_result rows of the latest run "
+                        "(or of --run): for every check of the GX suites (articles, figures) and the "
+                        "cross-figure consistency checks, its severity, success, rows checked, failing count "
+                        "and a sample of failing values. Then the staleness per claimant and where the GX Data "
+                        "Docs are. Failing figures are in figure_quarantine (critical) and figure_flag (warning).")
+    dq.add_argument("--db", type=Path, default=config.db_path,
+                    help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    dq.add_argument("--run", metavar="RUN_ID", help="a run id from the run table (default: the latest run)")
+    dq.add_argument("--width", type=int, default=60, help="longest text shown in a table cell")
+    dq.set_defaults(handler=command_dq)
     return top
 
 
