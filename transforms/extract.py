@@ -90,9 +90,12 @@ def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
         personnel_cue=personnel_cue.str.to_lowercase().str.replace_all(r"[\s\-]+", " "),
         continues=continues,
     ).with_columns(
-        loss_context=pl.col("has_loss_word")
-        | (pl.col("continues") & pl.col("has_loss_word").shift(1).over("article_id").fill_null(False)),
+        # A run of sentences that continue each other (a list after a colon, "Among them ...").
+        block=(~pl.col("continues")).cum_sum().over("article_id"),
         previous_personnel_cue=pl.col("personnel_cue").shift(1).over("article_id"),
+        disaster=pl.col("masked").str.contains(f"(?i)\\b{px.words('disaster_words')}\\b").any().over("article_id"),
+    ).with_columns(
+        loss_context=pl.col("has_loss_word").cum_max().over(["article_id", "block"]),
     )
 
 
@@ -178,7 +181,8 @@ def number_mentions(sents: pl.DataFrame) -> pl.DataFrame:
         low_value=atom_values(pl.col("low_atom"), word_values),
         high_value=atom_values(pl.col("high_atom"), word_values),
         low_has_magnitude=pl.col("low_atom").str.contains(r"(?i)(?:hundred|thousand|million|billion|mln|bn|\dk|\dm)$"),
-        is_decimal=pl.col("low_atom").str.contains(r"^\d+\.\d+$"),
+        is_decimal=pl.col("low_atom").str.contains(r"^\d+\.\d+$")
+        & ~pl.col("low_atom").str.contains(r"^\d{1,3}(?:\.\d{3})+$"),
         is_year=pl.col("low_atom").str.contains(r"^(?:1[89]|20)\d\d$"),
         is_word=~pl.col("low_atom").str.contains(r"^\d"),
         kind=pl.lit("number"),
@@ -320,6 +324,17 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
         ),
         last_equipment_word=pl.col("left").str.extract(f"(?is)^.*{equipment_word}", 1),
         elliptical=pl.col("right").str.contains(r"^\s*(?:and|or|to|-)\s+\S*\d"),
+        # "tanks – 1,213": a list line names its category before a dash or colon.
+        line_head=pl.col("left").str.extract(
+            f"(?i)^\\W*({lx.alternation(lx.head_phrases(('equipment', 'people')))})\\s*[:–—\\-]\\s*"
+            f"(?:{lx.alternation(lx.qualifier_cues())}\\s+)?$", 1
+        ),
+        # "five have been destroyed", "14 of them were shot down": the equipment is named earlier.
+        equipment_outcome=pl.col("right").str.contains(
+            f"(?i)^\\s*(?:of\\s+(?:them|these|those)\\s+)?(?:(?:have|has|had|were|was|been|also|reportedly|later)\\s+)+"
+            f"{px.words('equipment_outcomes')}\\b"
+        ),
+        increment=pl.col("left").str.contains(r"\(\s*\+\s*$"),
     )
     heads = {k: c for k, (kind, c) in lx.category_heads().items() if kind == "equipment"}
     people = pl.col("head_kind") == "people"
@@ -329,11 +344,21 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("compound_head").is_not_null()).then(_map(pl.col("compound_head"), heads)),
         pl.col("outcome_before"),
     )
+    line_head = pl.col("line_head_key").replace_strict(
+        {k: (c if kind == "equipment" else "casualties") for k, (kind, c) in lx.category_heads().items() if kind != "generic"},
+        default=None, return_dtype=pl.String,
+    )
+    frame = frame.with_columns(line_head_key=_key(pl.col("line_head")))
     return frame.with_columns(
-        category=pl.when(pl.col("head_kind") == "equipment").then("head_category")
+        category=pl.when(bare & pl.col("line_head").is_not_null()).then(line_head)
+        .when(bare & pl.col("equipment_outcome") & pl.col("last_equipment_word").is_not_null())
+        .then(_map(pl.col("last_equipment_word"), heads))
+        .when(pl.col("head_kind") == "equipment").then("head_category")
         .when(people | bare & pl.col("generic_head").is_null()).then(personnel)
         .when(bare & pl.col("generic_head").is_not_null()).then(_map(pl.col("last_equipment_word"), heads)),
-        category_source=pl.when(pl.col("head_kind") == "equipment").then(pl.lit("head"))
+        category_source=pl.when(bare & pl.col("line_head").is_not_null()).then(pl.lit("list_line"))
+        .when(bare & pl.col("equipment_outcome") & pl.col("last_equipment_word").is_not_null()).then(pl.lit("equipment_outcome"))
+        .when(pl.col("head_kind") == "equipment").then(pl.lit("head"))
         .when(people | bare & pl.col("generic_head").is_null()).then(
             pl.when(pl.col("outcome_after").is_not_null()).then(pl.lit("outcome_after"))
             .when(personnel.is_not_null()).then(pl.lit("outcome_before"))
@@ -348,7 +373,12 @@ def inherited_categories(mentions: pl.DataFrame) -> pl.DataFrame:
     mentions = mentions.with_columns(
         # "1,520 and 1,517 systems destroyed": the first number counts what the second counts.
         category=pl.when(pl.col("category").is_null() & pl.col("elliptical")).then(next_category)
+        .when(pl.col("increment")).then(pl.col("category").shift(1).over(SENTENCE_KEY))
         .otherwise("category"),
+        qualifier=pl.when(pl.col("increment")).then(pl.col("qualifier").shift(1).over(SENTENCE_KEY))
+        .otherwise("qualifier"),
+        qualifier_rule=pl.when(pl.col("increment") & pl.col("qualifier").shift(1).over(SENTENCE_KEY).is_not_null())
+        .then(pl.lit("increment")).otherwise("qualifier_rule"),
     )
     people = pl.col("head_kind") == "people"
     personnel = {c for c in lx.personnel_outcomes("after").values()}
@@ -373,7 +403,7 @@ def loss_statements(mentions: pl.DataFrame) -> pl.DataFrame:
     is_equipment = ~pl.col("category").is_in(["killed", "wounded", "captured", "missing", "casualties"])
     singleton_ok = (pl.col("kind") == "number") | (
         # "a helicopter" counts in a list of figures or right next to a loss verb.
-        (pl.len().over(SENTENCE_KEY) > 1)
+        ((pl.len().over(SENTENCE_KEY) > 1) & pl.col("left").str.contains(r"(?i)(?:\band|\bor|,|\bincluding)\s*$"))
         | pl.col("left").str.contains(f"(?i)\\b{px.words('loss_words')}\\s*$")
         | pl.col("right").str.contains(
             f"(?i)^\\s+(?:[\\w\\-]+\\s+){{0,4}}?(?:was|were|has been|had been|is)\\s+(?:\\w+\\s+)?{px.words('loss_words')}\\b"
@@ -459,25 +489,43 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
         mentioned_claimant=pl.col("claimant").filter(~pl.col("possessive")).first(),
     )
     speaker = pl.col("masked").str.extract_groups(px.unknown_speaker())
-    not_names = [w.removeprefix("the ").capitalize() for w in lx.context_words("anaphora")]
-    not_names += ["The", "This", "That", "These", "Those", "We", "I", "Officials", "Experts", "Analysts", "Sources"]
-    anaphora_stop = f"^(?i:{lx.alternation(not_names)})$"
     frame = contexts.select(*SENTENCE_KEY, "masked").join(by_sentence, on=SENTENCE_KEY, how="left").with_columns(
-        speaker=pl.coalesce(speaker.struct.field("speaker"), speaker.struct.field("speaker_after")),
+        speaker=pl.coalesce(speaker.struct.field("speaker"), speaker.struct.field("speaker_after")).str.strip_chars(),
         anaphoric=pl.col("masked").str.contains(px.anaphoric_attribution()),
     )
-    unknown = pl.when(~pl.col("speaker").str.contains(anaphora_stop)).then(
-        pl.col("speaker").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "_").str.strip_chars("_")
+    # "he said", "the ministry noted", "a spokesman said": the speaker named before speaks again.
+    pronoun = f"(?i)^(?:(?:the|a|an|its|their|his|her)\\s+)?(?:{px.words('anaphora')}|we|i|you|spokesman|spokeswoman|spokesperson|officials?)$"
+    name = pl.col("speaker").str.extract(r"^([^,(]*)", 1).str.replace_all(r"['’]s\b", "").str.replace(r"(?i)^the\s+", "")
+    unknown = pl.when(~pl.col("speaker").str.contains(pronoun)).then(
+        name.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "_").str.strip_chars("_").str.slice(0, 40)
     )
+    speaks_for = f"(?i)\\b({px.party_adjective()})\\b|\\b({lx.alternation(lx.party_name_phrases())})\\b"
+    speaker_party = pl.col("speaker").str.extract_groups(speaks_for)
+    unknown_party = pl.coalesce(
+        _map(speaker_party.struct.field("1"), lx.party_adjectives()),
+        _map(speaker_party.struct.field("2"), lx.party_names()),
+    )
+    # "it was reported": a passive names no speaker; "an official statement said": no one new.
+    passive = pl.col("speaker").str.contains(r"(?i)\b(?:was|were|is|are|been|be|being)$").fill_null(False)
+    generic = pl.col("speaker").str.contains(r"(?i)^(?:the|a|an)\s").fill_null(False) & unknown_party.is_null()
     return frame.with_columns(
+        unknown_claimant=pl.when(~passive & ~generic).then(unknown),
+        unknown_party=unknown_party,
+        anaphoric=pl.col("anaphoric") | (pl.col("speaker").str.contains(pronoun).fill_null(False) | generic) & ~passive,
+    ).with_columns(
         sentence_claimant=pl.coalesce(
             "attributed_claimant",
-            unknown,
+            "unknown_claimant",
             pl.when(~pl.col("anaphoric")).then("mentioned_claimant"),
-        )
+        ),
+        sentence_claimant_party=pl.when(pl.col("attributed_claimant").is_null() & pl.col("unknown_claimant").is_not_null())
+        .then("unknown_party"),
     ).with_columns(
-        claimant=pl.col("sentence_claimant").forward_fill().over("article_id", order_by="sentence_no").fill_null("reporter")
-    ).select(*SENTENCE_KEY, "claimant")
+        claimant=pl.col("sentence_claimant").forward_fill().over("article_id", order_by="sentence_no").fill_null("reporter"),
+        speaker_party=pl.when(pl.col("sentence_claimant").is_not_null()).then(
+            pl.col("sentence_claimant_party").fill_null("")
+        ).forward_fill().over("article_id", order_by="sentence_no"),
+    ).select(*SENTENCE_KEY, "claimant", "speaker_party")
 
 
 def claimants(figures: pl.DataFrame, mentions: pl.DataFrame, by_sentence: pl.DataFrame) -> pl.DataFrame:
@@ -494,7 +542,11 @@ def claimants(figures: pl.DataFrame, mentions: pl.DataFrame, by_sentence: pl.Dat
     return (
         figures.join(by_sentence, on=SENTENCE_KEY, how="left")
         .join(nearest, on=[*SENTENCE_KEY, "start"], how="left")
-        .with_columns(claimant=pl.coalesce("nearest_claimant", "claimant"))
+        .with_columns(
+            claimant=pl.coalesce("nearest_claimant", "claimant"),
+            speaker_party=pl.when(pl.col("nearest_claimant").is_null()).then("speaker_party"),
+        )
+        .with_columns(claimant_party=_claimant_party())
         .drop("nearest_claimant")
     )
 
@@ -517,7 +569,7 @@ def party_cues(contexts: pl.DataFrame, sentence_claimants: pl.DataFrame, mention
     found = found.join(inside_claimant, on=[*SENTENCE_KEY, "match_end"], how="anti").join(
         contexts.select(*SENTENCE_KEY, "sentence_start", "masked"), on=SENTENCE_KEY
     ).join(sentence_claimants, on=SENTENCE_KEY, how="left")
-    claimant_party = _map(pl.col("claimant"), {k: v for k, v in _claimant_parties().items() if v})
+    claimant_party = _claimant_party()
     opposite = lx.opposite_parties()
     named = pl.coalesce(
         _map(pl.col("standalone"), lx.party_standalone()),
@@ -535,6 +587,15 @@ def party_cues(contexts: pl.DataFrame, sentence_claimants: pl.DataFrame, mention
     ).filter(pl.col("party").is_not_null()).select("article_id", "sentence_no", "position", "party")
 
 
+def _claimant_party() -> pl.Expr:
+    """The side a claimant speaks for: from the alias table, else from how an unnamed speaker is described."""
+    known = {k: v for k, v in _claimant_parties().items() if v}
+    table = pl.col("claimant").is_in(list(_claimant_parties()))
+    return pl.when(table).then(pl.col("claimant").replace_strict(known, default=None, return_dtype=pl.String)).otherwise(
+        pl.col("speaker_party").replace("", None)
+    )
+
+
 @cache
 def _claimant_parties() -> dict[str, str | None]:
     """Claimant id -> claimant_party."""
@@ -546,12 +607,16 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame) -> pl.DataFrame:
     adjective = f"(?i)\\b({px.party_adjective()})\\b"
     right = pl.col("after_head").fill_null(pl.col("right")).str.extract_groups(px.right_party())
     gap_ok = ~pl.col("after_head").fill_null(pl.col("right")).str.extract(r"^([^.;!?\d]*?)\b(?:of|among|from|with)\s", 1).fill_null("").str.contains(px.RIGHT_PARTY_GAP_STOPS)
+    generic_people = _key(pl.col("head")).is_in(["people", "persons"])
+    struck = pl.col("masked").str.contains(f"(?i)\\b{px.words('strike_words')}\\b") & ~pl.col("disaster")
     figures = figures.with_columns(
         own_party=pl.coalesce(
             _map(pl.col("head"), lx.head_parties()),
             _map(pl.col("modifiers").str.extract(adjective, 1), lx.party_adjectives()),
             _map(right.struct.field("standalone"), lx.party_standalone()),
             pl.when(gap_ok).then(_map(right.struct.field("adjective"), lx.party_adjectives())),
+            # "killing six people" in a strike: the victims are civilians.
+            pl.when(generic_people & struck).then(pl.lit("civilians")),
         ),
         position=pl.col("sentence_start") + pl.col("start"),
     )
@@ -566,10 +631,15 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame) -> pl.DataFrame:
         allow_exact_matches=False, check_sortedness=False,
     )
     any_party = f"(?i)\\b({lx.alternation(list(lx.party_adjectives()) + list(lx.party_names()))})\\b"
+    personnel = pl.col("category").is_in(["killed", "wounded", "captured", "missing", "casualties"])
     figures = figures.with_columns(
         party=pl.coalesce(
             "own_party", "last_party",
             _map(pl.col("masked").str.extract(any_party, 1), {**lx.party_adjectives(), **lx.party_names()}),
+            # Nothing named: a claimant's unnamed dead are its own, the equipment it destroyed the other side's.
+            pl.when(personnel).then("claimant_party").otherwise(
+                pl.col("claimant_party").replace_strict(lx.opposite_parties(), default=None, return_dtype=pl.String)
+            ),
         )
     )
     return figures.with_columns(party=pl.col("party").forward_fill().over("article_id"))
@@ -626,7 +696,8 @@ def figures_from_articles(articles: pl.DataFrame) -> pl.DataFrame:
     if figures.height == 0:
         return empty_figures()
     figures = figures.with_columns(
-        claimant_party=_map(pl.col("claimant"), {k: v for k, v in _claimant_parties().items() if v}),
+        # A natural disaster has no sides: its toll is stated by no side's claimant.
+        claimant_party=pl.when(pl.col("disaster")).then(None).otherwise("claimant_party"),
         start=pl.col("sentence_start") + pl.col("start"),
         end=pl.col("sentence_start") + pl.col("end"),
     )

@@ -16,7 +16,7 @@ TOKEN = r"(?:[A-Za-z][\w’'.\-]*|\d+(?:-[A-Za-z]+)+|[“\"‘][^“”\"‘’\
 NOUN_PHRASE_STOPS = (
     r"(?i)\b(?:were|was|is|are|be|been|being|have|has|had|will|would|could|can|may|might|"
     r"in|on|at|by|with|from|to|for|since|during|into|after|before|than|that|which|who|whom|"
-    r"whose|where|when|while|including|as|per|its|their|his|her|our|this|these|those|not|no|"
+    r"whose|where|when|while|including|as|per|this|these|those|not|no|"
     r"also|said|says|told|said|killed|died|wounded|injured|destroyed|lost|against|over|under|"
     r"about|around|some|nearly|up|out|off|between|among|like|via|across|near|toward|towards)\b"
 )
@@ -98,13 +98,15 @@ def outcome_after() -> str:
     fillers = (
         r"have|has|had|were|was|are|is|been|being|also|reportedly|allegedly|now|already|all|who|"
         r"that|known|to|confirmed|believed|thought|feared|said|officially|so|far|since|then|later|"
-        r"either|both|either|just|only|in|total|altogether"
+        r"either|both|just|only|in|total|altogether|still|reported|listed|presumed"
     )
     people = lx.alternation(lx.head_phrases(("people",)))
     outcome = lx.alternation(lx.personnel_outcomes("after"))
     return (
         r"(?i)^(?:\s*\([^)]*\))?(?:\s*,[^,]{0,80})?\s*,?\s*[“\"‘']?\s*"
-        rf"(?:(?:and|or)\s+{people}\s+)?(?:(?:{fillers})\s+){{0,6}}[“\"‘']?"
+        rf"(?:(?:and|or)\s+{people}\s+)?"
+        r"(?:(?:of|aboard|on|at|near|from|inside)\s+(?:[\w’'\-]+\s+){1,4}?)?"
+        rf"(?:(?:{fillers})\s+){{0,6}}[“\"‘']?"
         rf"(?P<outcome>{outcome})\b"
     )
 
@@ -203,20 +205,22 @@ def attribution_after() -> str:
 def attribution_before() -> str:
     """Right before a name: "according to", "said", "announced by", maybe with titles in between."""
     return (
-        r"(?i)(?:according\s+to|said|says|told|announced\s+by|reported\s+by|issued\s+by|"
+        r"(?i)(?:according\s+to|[,”\"’]\s*(?:said|says|told|added)|announced\s+by|reported\s+by|issued\s+by|"
         r"released\s+by|published\s+by|cited|citing|quoted|quoting|data\s+from|figures\s+from|"
         r"claims\s+from|report\s+from|statement\s+from|estimates\s+from)"
-        r"\s+(?:(?:the|a|an|of|and)\s+|(?-i:[A-Z])[\w.’'\-" + DOT + r"]*[\s,]+|latest\s+|"
-        r"(?:\w+\s+){0,2}from\s+){0,10}$"
+        r"\s+(?:(?:the|a|an|of|and)\s+|(?-i:[A-Z])[\w.’'\-" + DOT + r"]*[\s,]+|[\w\-]+\s+){0,10}$"
     )
 
 
 @cache
 def unknown_speaker() -> str:
-    """A capitalised name before or after a speech verb: a claimant not in the alias table."""
-    verbs = r"(?:said|says|told|claimed|claims|reported|reports|announced|stated|estimated)"
-    name = r"(?:[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){0,2})"
-    return rf"(?:(?P<speaker>{name})\s*,?\s+{verbs}\b|\b{verbs}\s+(?P<speaker_after>{name}))"
+    """The phrase before or after a speech verb that names who speaks, when no alias matched."""
+    verbs = r"(?:said|says|told|claimed|claims|reported|reports|announced|stated|estimated|estimates|noted|added)"
+    adverbs = r"(?:(?:has|have|had|also|now|later|earlier|previously|again|reportedly|officially)\s+)*"
+    return (
+        rf"(?:^|[,”\"’—–:]\s*|\bthat\s+|\bwhile\s+|\bwhen\s+)[‘“\"]?(?P<speaker>[^,;“”\".{DOT}]{{2,80}}?)\s+{adverbs}{verbs}\b"
+        rf"|[,”\"’]\s*{verbs}\s+(?P<speaker_after>[^.;“”\"]{{2,120}})"
+    )
 
 
 @cache
