@@ -683,7 +683,15 @@ def figures_from_articles(articles: pl.DataFrame) -> pl.DataFrame:
         return empty_figures()
     sents = sentence_contexts(sentences(articles))
     numbers = number_mentions(sents)
-    singletons = singleton_mentions(sents).join(numbers, on=[*SENTENCE_KEY, "start"], how="anti")
+    singletons = singleton_mentions(sents)
+    # An "a" inside a number ("a quarter of a million", "a dozen") is not a count of one.
+    inside = (
+        singletons.select(*SENTENCE_KEY, "start")
+        .join(numbers.select(*SENTENCE_KEY, n_start="start", n_end="end"), on=SENTENCE_KEY)
+        .filter((pl.col("start") >= pl.col("n_start")) & (pl.col("start") < pl.col("n_end")))
+        .select(*SENTENCE_KEY, "start")
+    )
+    singletons = singletons.join(inside, on=[*SENTENCE_KEY, "start"], how="anti")
     mentions = pl.concat([numbers, singletons], how="vertical_relaxed")
     mentions = countable_mentions(mentions_in_context(mentions, sents))
     mentions = inherited_categories(categorised_mentions(qualified_numbers(mentions)))

@@ -98,7 +98,8 @@ def outcome_after() -> str:
     fillers = (
         r"have|has|had|were|was|are|is|been|being|also|reportedly|allegedly|now|already|all|who|"
         r"that|known|to|confirmed|believed|thought|feared|said|officially|so|far|since|then|later|"
-        r"either|both|just|only|in|total|altogether|still|reported|listed|presumed"
+        r"either|both|just|only|in|total|altogether|still|reported|listed|presumed|probably|likely|"
+        r"possibly|may|might|could|would|have|allegedly|officially"
     )
     people = lx.alternation(lx.head_phrases(("people",)))
     outcome = lx.alternation(lx.personnel_outcomes("after"))
@@ -106,7 +107,7 @@ def outcome_after() -> str:
         r"(?i)^(?:\s*\([^)]*\))?(?:\s*,[^,]{0,80})?\s*,?\s*[“\"‘']?\s*"
         rf"(?:(?:and|or)\s+{people}\s+)?"
         r"(?:(?:of|aboard|on|at|near|from|inside)\s+(?:[\w’'\-]+\s+){1,4}?)?"
-        rf"(?:(?:{fillers})\s+){{0,6}}[“\"‘']?"
+        rf"(?:(?:{fillers})\s+){{0,6}}[“\"‘']?(?:(?-i:[A-Z])[\w\-]*\s+)?"
         rf"(?P<outcome>{outcome})\b"
     )
 
