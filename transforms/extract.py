@@ -397,7 +397,7 @@ def inherited_categories(mentions: pl.DataFrame) -> pl.DataFrame:
 
 def loss_statements(mentions: pl.DataFrame) -> pl.DataFrame:
     """Counts that state a loss: categorised, in a loss context, and not a deployment, delivery or launch."""
-    right_clause = pl.col("right").str.extract(r"^([^,;.!?]*)", 1)
+    right_clause = pl.col("right").str.extract(r"^([^,;.!?]*)", 1).str.slice(0, 50)
     left_clause = pl.col("left").str.extract(r"([^,;:.!?]*)$", 1).str.slice(-50)
     not_loss = f"(?i)\\b{px.words('not_loss_words')}\\b"
     is_equipment = ~pl.col("category").is_in(["killed", "wounded", "captured", "missing", "casualties"])
