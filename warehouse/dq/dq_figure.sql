@@ -6,7 +6,7 @@ with params as (
     select 0.10::double as approx_tolerance
 ),
 figures as (
-    select figure_id, article_id, value, value_high, qualifier, category, party, claimant from figure
+    select figure_id, article_id, value, value_high, qualifier, qualifier_rule, category, party, claimant from figure
 ),
 articles as (
     select article_id, published_at from article
@@ -36,10 +36,16 @@ select * from final;
 
 -- dq_series_point: one point per (claimant, party, category) and claim date: that day's largest figure
 -- (a daily increment stated next to a cumulative total is smaller), with the series' previous point.
--- `reporter` is left out: unattributed wire copy is many outlets, not one claimant keeping a tally.
+-- Left out: `reporter` (unattributed wire copy is many outlets, not one claimant keeping a tally) and
+-- the increments the extractor marks ("17,700 (+200)"). Other increments ("1,090 in the past 24
+-- hours") are not marked yet and may be flagged as a drop.
 create or replace temp view dq_series_point as
 with dated as (
-    select * from dq_figure where claim_date is not null and claimant <> 'reporter'
+    select *
+    from dq_figure
+    where claim_date is not null
+      and claimant <> 'reporter'
+      and qualifier_rule is distinct from 'increment'
 ),
 daily as (
     select *
