@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 export UV_PYTHON_DOWNLOADS := never
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help setup run test test-fast extract sql clean
+.PHONY: help setup run test test-fast bench-dq extract sql clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ test: setup ## run the whole test suite, integration tests included
 
 test-fast: setup ## the suite without the slow integration tests
 	$(BIN)/python -m pytest -m "not integration"
+
+bench-dq: setup ## time the data-quality step on 1 million synthetic figures (JSON)
+	$(BIN)/python bench/bench_validate.py
 
 clean: ## remove the warehouse, Prefect state and the virtual environments
 	rm -rf $(VENV) $(CURDIR)/.venv-tools $(CURDIR)/.prefect warehouse/*.duckdb* warehouse/dq-docs
