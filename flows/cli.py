@@ -212,7 +212,7 @@ def parser() -> argparse.ArgumentParser:
 
     sql = sub.add_parser("sql", help="run a read-only SQL query on the warehouse",
                          description="Open the warehouse read-only and print the result of QUERY as a table. "
-                         "Tables: article, figure, figure_quarantine, ingest_log, dq_result, run, category, "
+                         "Tables: article, figure, figure_quarantine, figure_flag, ingest_log, dq_result, run, category, "
                          "party, claimant. Views: v_figure.")
     sql.add_argument("query", help='SQL, e.g. "select category, sum(value) from v_figure group by 1"')
     sql.add_argument("--db", type=Path, default=config.db_path,
