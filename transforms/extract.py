@@ -22,7 +22,7 @@ from transforms import lexicon as lx
 from transforms import patterns as px
 from transforms.contract import FIGURE_SCHEMA, empty_figures
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 
 SENTENCE_KEY = ["article_id", "sentence_no"]
 CONTEXT_CHARS = 400  # characters of sentence kept on each side of a number
@@ -61,7 +61,12 @@ def sentences(articles: pl.DataFrame) -> pl.DataFrame:
             sentences_in_paragraph=pl.len().over(["article_id", "paragraph_no"]),
         )
         .with_columns(
+            # A headline comes before the body: no sentence before it ends with a full stop.
+            body_started=(~pl.col("ends_open")).cast(pl.Int32).cum_sum().over("article_id") > 0,
+        )
+        .with_columns(
             is_headline=pl.col("ends_open")
+            & ~pl.col("body_started")
             & (pl.col("sentences_in_paragraph") == 1)
             & (pl.col("masked").str.len_chars() < 200)
             & ~pl.col("masked").str.contains(r"(?i)(?:[,:;]|\band|\bor)\s*$"),
@@ -246,8 +251,11 @@ def countable_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
     )
     year = pl.col("is_year") & ~pl.col("right").str.contains(f"^\\s+(?i:{px.heads(('equipment', 'people'))})")
     singleton_ok = pl.col("kind") == "number"
+    # "Zelensky, 44, told ...": an age in commas after a name.
+    age = pl.col("left").str.contains(r"[A-Z][\w’'\-]+,\s*$") & pl.col("right").str.contains(r"^\s*,")
     return mentions.filter(
-        (pl.col("value") > 0)
+        ~(singleton_ok & age)
+        & (pl.col("value") > 0)
         & ~(singleton_ok & (designation | attached))
         & ~unit_after & ~unit_before & ~month & ~vague & ~year
         & ~(pl.col("is_decimal"))
@@ -312,7 +320,8 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
 
     after = pl.when(pl.col("head").is_not_null()).then("after_head").otherwise("right")
     outcome = after.str.extract(px.outcome_after(), 1)
-    before = pl.col("left").str.extract_groups(px.outcome_before())
+    # "killed and wounded" before a count is one cue, casualties, not its last word.
+    before = pl.col("left").str.replace_all(px.CASUALTY_COMPOUND, "casualties").str.extract_groups(px.outcome_before())
     equipment_alternation = lx.alternation(lx.head_phrases(("equipment",)))
     equipment_word = f"(?i)\\b({equipment_alternation})\\b"
     frame = frame.with_columns(
@@ -325,9 +334,9 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
         last_equipment_word=pl.col("left").str.extract(f"(?is)^.*{equipment_word}", 1),
         elliptical=pl.col("right").str.contains(r"^\s*(?:and|or|to|-)\s+\S*\d"),
         # "tanks – 1,213": a list line names its category before a dash or colon.
-        line_head=pl.col("left").str.extract(
-            f"(?i)^\\W*({lx.alternation(lx.head_phrases(('equipment', 'people')))})\\s*[:–—\\-]\\s*"
-            f"(?:{lx.alternation(lx.qualifier_cues())}\\s+)?$", 1
+        # "tanks – 1,213", "UAV operational-tactical level – 111": the first head noun of the label.
+        line_head=pl.col("left").str.extract(px.list_line_label(), 1).str.extract(
+            f"(?i)\\b({lx.alternation(lx.head_phrases(('equipment', 'people')))})\\b", 1
         ),
         # "five have been destroyed", "14 of them were shot down": the equipment is named earlier.
         equipment_outcome=pl.col("right").str.contains(
@@ -397,7 +406,8 @@ def inherited_categories(mentions: pl.DataFrame) -> pl.DataFrame:
 
 def loss_statements(mentions: pl.DataFrame) -> pl.DataFrame:
     """Counts that state a loss: categorised, in a loss context, and not a deployment, delivery or launch."""
-    right_clause = pl.col("right").str.extract(r"^([^,;.!?]*)", 1).str.slice(0, 50)
+    # A coordination starts another predicate: "killed 15,000 people and displaced 8.8 million".
+    right_clause = pl.col("right").str.extract(r"^([^,;.!?]*)", 1).str.slice(0, 50).str.replace(r"(?i)\b(?:and|or|but)\b.*$", "")
     left_clause = pl.col("left").str.extract(r"([^,;:.!?]*)$", 1).str.slice(-50)
     not_loss = f"(?i)\\b{px.words('not_loss_words')}\\b"
     is_equipment = ~pl.col("category").is_in(["killed", "wounded", "captured", "missing", "casualties"])
@@ -410,12 +420,42 @@ def loss_statements(mentions: pl.DataFrame) -> pl.DataFrame:
         )
         | pl.col("outcome_after").is_not_null()
     )
+    after = pl.coalesce("after_head", "right")
+    # "1.5 million people, roughly 70 percent of ..., had been displaced": the predicate is no loss.
+    predicate_not_loss = after.str.contains(px.predicate(px.words("not_loss_words")))
+    singleton_weak = (pl.col("kind") == "singleton") & pl.col("left").str.contains(
+        f"(?i)\\b{px.words('weak_loss_words')}\\s*$"
+    )
+    # "a Russian drone hit a car": the counted thing is the attacker.
+    attacker = after.str.contains(f"(?i)^\\s*(?:(?:has|have|had|also|reportedly)\\s+)?{px.words('attacker_verbs')}\\b")
     return mentions.filter(
         pl.col("category").is_not_null()
         & ~(is_equipment & ~pl.col("loss_context"))
         & ~right_clause.str.contains(not_loss)
         & ~left_clause.str.contains(not_loss)
+        & ~predicate_not_loss
+        & ~singleton_weak
+        & ~(attacker & pl.col("head").is_not_null())
+        & ~counts_another_noun()
     ).filter(singleton_ok)
+
+
+def counts_another_noun() -> pl.Expr:
+    """A count with no head noun of ours that counts another noun: "six matches", "four of their last six matches"."""
+    bare = pl.col("head").is_null() & pl.col("generic_head").is_null() & (pl.col("kind") == "number")
+    next_word = pl.col("right").str.extract(r"^\s+([a-z][a-z’'\-]*)", 1)
+    allowed = set(lx.context_words("after_bare_count")) | {
+        w.split()[0] for w in [*lx.personnel_outcomes("after"), *lx.context_words("equipment_outcomes"),
+                               *lx.context_words("loss_words")]
+    }
+    partitive_noun = pl.col("right").str.extract(
+        f"(?i)^\\s+of\\s+(?:[a-z’']+\\s+){{0,3}}?(?:\\d[\\d,]*|{px.number_atom()})\\s+([a-z][a-z’'\\-]*)", 1
+    )
+    head_words = {lx.normalized(h).split()[0] for h in lx.head_phrases()}
+    return bare & (
+        (next_word.is_not_null() & ~_key(next_word).is_in(sorted(allowed)))
+        | (partitive_noun.is_not_null() & ~_key(partitive_noun).is_in(sorted(head_words)))
+    )
 
 
 def coordinated_qualifiers(figures: pl.DataFrame) -> pl.DataFrame:

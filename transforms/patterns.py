@@ -77,7 +77,8 @@ def heads(kinds: tuple[str, ...]) -> str:
 def noun_phrase(kinds: tuple[str, ...]) -> str:
     """A noun phrase right after a number: a few modifiers, then a head noun of the given kinds."""
     return (
-        rf"(?s)^\s*(?P<modifiers>(?:{TOKEN}\s+){{0,6}}?)"
+        # "127 S-300, Buk-M1 and Osa anti-aircraft missile systems": designations listed before the head.
+        rf"(?s)^\s*(?P<modifiers>(?:{TOKEN},?\s+){{0,6}}?)"
         rf"(?P<head>(?i:{heads(kinds)}))(?P<after_head>.*)"
     )
 
@@ -104,11 +105,34 @@ def outcome_after() -> str:
     people = lx.alternation(lx.head_phrases(("people",)))
     outcome = lx.alternation(lx.personnel_outcomes("after"))
     return (
-        r"(?i)^(?:\s*\([^)]*\))?(?:\s*,[^,]{0,80})?\s*,?\s*[“\"‘']?\s*"
+        r"(?i)^(?:\s*\([^)]*\))?(?:\s*,(?:[^,]|,\d{3}){0,80})?\s*,?\s*[“\"‘']?\s*"
         rf"(?:(?:and|or)\s+{people}\s+)?"
         r"(?:(?:of|aboard|on|at|near|from|inside)\s+(?:[\w’'\-]+\s+){1,4}?)?"
         rf"(?:(?:{fillers})\s+){{0,6}}[“\"‘']?(?:(?-i:[A-Z])[\w\-]*\s+)?"
         rf"(?P<outcome>{outcome})\b"
+    )
+
+
+# "killed and wounded" as one cue: casualties.
+CASUALTY_COMPOUND = r"(?i)\b(?:killed|dead|died)\s+(?:and|or)\s+(?:wounded|injured)\b"
+
+
+@cache
+def predicate(verbs: str) -> str:
+    """Right after a noun phrase, maybe past an apposition: its verb is one of verbs ("..., had been displaced")."""
+    fillers = r"(?:have|has|had|were|was|are|is|been|being|also|reportedly|now|already|all|later|since)"
+    return (
+        r"(?i)^(?:\s*\([^)]*\))?(?:\s*,(?:[^,;.]|,\d{3}){0,100},)?\s*"
+        rf"(?:{fillers}\s+){{0,4}}{verbs}\b"
+    )
+
+
+@cache
+def list_line_label() -> str:
+    """The label of a list line before its dash or colon ("vehicles and fuel tanks – ")."""
+    return (
+        r"(?i)^\W*([A-Za-z][^:–—\d()]{0,60}?)(?:\s+[–—\-]\s*|\s*[:–—]\s*)"
+        rf"(?:{lx.alternation(lx.qualifier_cues())}\s+)?$"
     )
 
 

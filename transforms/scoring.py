@@ -101,10 +101,17 @@ def score_figures(predicted: pl.DataFrame, gold: pl.DataFrame) -> dict:
         "per_file": _per_file(predicted, gold, pairs),
         "mismatches": pairs.filter(
             pl.any_horizontal(~pl.col(f"{n}_pred").eq_missing(pl.col(f"{n}_gold")) for n in MATCHED_FIELDS)
-        ).select("file", "value", "category_gold", *[f"{n}_{s}" for n in MATCHED_FIELDS for s in ("pred", "gold")], "quote_gold")
+        ).select(
+            "file", "value", "category_gold", *[f"{n}_{s}" for n in MATCHED_FIELDS for s in ("pred", "gold")],
+            "claimant_pred", "claimant_gold", "quote_gold",
+        )
         .to_dicts(),
-        "misses": misses.select("file", "value", category="category_gold", quote="quote_gold").to_dicts(),
+        "misses": misses.select(
+            "file", "value", category="category_gold", party="party_gold", claimant="claimant_gold",
+            claimant_party="claimant_party_gold", quote="quote_gold",
+        ).to_dicts(),
         "false_positives": false_positives.select(
-            "file", "value", category="category_pred", sentence="sentence_pred"
+            "file", "value", category="category_pred", party="party_pred", claimant="claimant_pred",
+            claimant_party="claimant_party_pred", sentence="sentence_pred",
         ).to_dicts(),
     }
