@@ -127,12 +127,45 @@ def command_run(args: argparse.Namespace) -> int:
     from flows.ingest import ingest
     from flows.report import console_summary
 
-    state = ingest(raw_dir=str(args.raw_dir), db=str(args.db), return_state=True)
+    if not args.raw_dir.is_dir():
+        print(f"losstally run: raw folder {args.raw_dir} does not exist or is not a folder", file=sys.stderr)
+        return 2
+    return finished_flow(ingest(raw_dir=str(args.raw_dir), db=str(args.db), return_state=True), "ingest",
+                         console_summary)
+
+
+def finished_flow(state, name: str, summary_text) -> int:
+    """Wait for the API to record a finished flow run, print its summary, and return the exit code."""
     wait_for_recorded_task_runs(state.state_details.flow_run_id)
     if not state.is_completed():
-        print(f"losstally run: the ingest flow ended {state.name}: {state.message}", file=sys.stderr)
+        print(f"losstally: the {name} flow ended {state.name}: {state.message}", file=sys.stderr)
         return 1
-    print(console_summary(state.result()))
+    print(summary_text(state.result()))
+    return 0
+
+
+def command_reprocess(args: argparse.Namespace) -> int:
+    """Re-extract the stored articles with the current extractor and publish."""
+    from flows.reprocess import reprocess
+    from flows.report import console_summary
+
+    return finished_flow(reprocess(db=str(args.db), everything=args.all, return_state=True), "reprocess",
+                         console_summary)
+
+
+def command_export(args: argparse.Namespace) -> int:
+    """Write every view of the warehouse to a folder as Parquet or CSV."""
+    import duckdb
+
+    from warehouse.load import exported_views
+
+    try:
+        written = exported_views(Path(args.db), args.dir, args.format)
+    except (FileNotFoundError, duckdb.Error) as exc:
+        print(f"losstally export: {exc}", file=sys.stderr)
+        return 1
+    for view, path, rows in written:
+        print(f"{view:<18} {rows:>8} rows  {path}")
     return 0
 
 
@@ -219,6 +252,27 @@ def parser() -> argparse.ArgumentParser:
                      help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
     sql.add_argument("--width", type=int, default=60, help="longest text shown in a table cell")
     sql.set_defaults(handler=command_sql)
+
+    reprocess = sub.add_parser("reprocess", help="re-extract the stored articles with the current extractor",
+                               description="Run the reprocess flow: re-extract the articles stored in the "
+                               "warehouse whose extractor version is not the current one (or all with --all), "
+                               "check and load the new figures, rebuild the claims and publish. The landing "
+                               "folder is not needed: the warehouse keeps every article's text. Superseded "
+                               "figures move to figure_history.")
+    reprocess.add_argument("--db", type=Path, default=config.db_path,
+                           help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    reprocess.add_argument("--all", action="store_true", help="re-extract every stored article")
+    reprocess.set_defaults(handler=command_reprocess)
+
+    export = sub.add_parser("export", help="write the warehouse views to a folder as Parquet or CSV",
+                            description="Write each view (v_figure, v_claim, v_latest_claim, v_claims_matrix, "
+                            "v_series) of the warehouse to DIR as <view>.parquet or <view>.csv. Reads the "
+                            "warehouse read-only.")
+    export.add_argument("dir", type=Path, metavar="DIR", help="folder to write to (created if missing)")
+    export.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format")
+    export.add_argument("--db", type=Path, default=config.db_path,
+                        help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    export.set_defaults(handler=command_export)
 
     dq = sub.add_parser("dq", help="print the latest data-quality results (one row per check)",
                         description="Open the warehouse read-only and print the dq_result rows of the latest run "

@@ -19,6 +19,7 @@ from flows.dq import checked_warehouse, staged_flags
 from flows.report import run_markdown
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION, figures_from_articles
+from transforms.timing import figure_timing
 from warehouse import load as wh
 
 
@@ -47,8 +48,9 @@ def read_batch(raw_dir: Path, files: pl.DataFrame) -> tuple[pl.DataFrame, pl.Dat
 
 @task(cache_policy=NO_CACHE)
 def extracted_figures(articles: pl.DataFrame) -> pl.DataFrame:
-    """The loss figures of a batch of articles (transforms/)."""
-    return figures_from_articles(articles.select("article_id", "file", "text"))
+    """The loss figures of a batch of articles (transforms/), with when each was claimed and its period."""
+    figures = figures_from_articles(articles.select("article_id", "file", "text"))
+    return figures.join(figure_timing(figures, articles), on="figure_id", how="left", maintain_order="left")
 
 
 @task(cache_policy=NO_CACHE)
@@ -152,6 +154,22 @@ def run_report(db_path: Path, run: dict, dq: pl.DataFrame, top: int) -> dict:
     return summary
 
 
+@task(cache_policy=NO_CACHE)
+def rebuilt_claims(db_path: Path, echo_days: int) -> int:
+    """Rebuild the claims ledger from the figures (echo detection across outlets)."""
+    con = wh.connect(db_path)
+    try:
+        return wh.rebuilt_claims(con, echo_days)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+def published_warehouse(work_db: Path, db_path: Path) -> str:
+    """Publish the working database at the analysts' path by copy and atomic rename."""
+    return str(wh.published_database(work_db, db_path))
+
+
 @flow(name="ingest", log_prints=True)
 def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int | None = None) -> dict:
     """Ingest the article files under raw_dir into the DuckDB warehouse at db; returns the run summary."""
@@ -160,15 +178,18 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
     db_path = Path(db) if db else config.db_path
     if not raw.is_dir():
         raise NotADirectoryError(f"raw folder {raw} does not exist or is not a folder")
+    work_db = config.work_db_path(db_path)
     logger = get_run_logger()
+    if wh.adopted_work_database(work_db, db_path):
+        logger.info("work database started from the published %s", db_path)
     run_id = str(flow_run.id or f"local-{time.time_ns()}")
     started = now()
 
-    inventory = discovered_files(raw, db_path, config.max_file_bytes)
+    inventory = discovered_files(raw, work_db, config.max_file_bytes)
     pending = inventory.filter(pl.col("status") == "pending")
     logger.info("discover: %d files, %d new, %d skipped, %d quarantined", inventory.height, pending.height,
                 (inventory["status"] == "skipped").sum(), (inventory["status"] == "quarantined").sum())
-    logged_inventory(db_path, run_id, inventory)
+    logged_inventory(work_db, run_id, inventory)
 
     totals = {"articles": 0, "figures": 0, "figure_quarantine": 0, "read_problems": 0}
     results, suite_results = [], []
@@ -177,7 +198,7 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
         articles, read_log = read_batch(raw, files)
         figures = extracted_figures(articles)
         checked = validated_batch(articles, figures) | {"articles_in": articles}
-        counts = loaded_batch(db_path, staged_rows(run_id, files, read_log, checked))
+        counts = loaded_batch(work_db, staged_rows(run_id, files, read_log, checked))
         results.append(checked["results"])
         suite_results += checked["suite_results"]
         totals["articles"] += counts["article"]
@@ -194,5 +215,10 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
         "articles_loaded": totals["articles"], "figures_loaded": totals["figures"],
         "figures_quarantined": totals["figure_quarantine"],
     }
-    dq = checked_warehouse(db_path, run_id, results, suite_results, config.dq_docs_dir(db_path))
-    return run_report(db_path, run, dq, config.top_claims)
+    claims = rebuilt_claims(work_db, config.echo_days)
+    logger.info("claims: %d in the ledger", claims)
+    dq = checked_warehouse(work_db, run_id, results, suite_results, config.dq_docs_dir(db_path))
+    summary = run_report(work_db, run | {"claims": claims}, dq, config.top_claims)
+    published = published_warehouse(work_db, db_path)
+    logger.info("publish: %s", published)
+    return summary | {"published": published}

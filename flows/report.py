@@ -47,6 +47,8 @@ def console_summary(summary: dict) -> str:
         f"  articles: {summary['articles_loaded']} loaded",
         f"  figures:  {summary['figures_loaded']} loaded, {summary['figures_quarantined']} quarantined",
         f"  checks:   {summary['checks_passed']} passed, {summary['checks_failed']} failed",
+        f"  claims:   {summary.get('claims', 0)} in the ledger",
+        f"  warehouse: {summary.get('published', '')}",
     ]
     if not new:
         lines.append("  nothing new to load: every file is unchanged since it was loaded")
@@ -57,6 +59,6 @@ def console_summary(summary: dict) -> str:
     if summary["top_claims"]:
         with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=40, tbl_hide_dataframe_shape=True,
                        tbl_hide_column_data_types=True):
-            lines += ["", "Top claims (largest figure per claimant, party and category):",
+            lines += ["", "Top claims (largest claim per claimant, party and category):",
                       str(pl.DataFrame(summary["top_claims"]))]
     return "\n".join(lines)

@@ -30,6 +30,13 @@ class Settings:
     max_file_bytes: int
     top_claims: int
     dq_docs: Path | None  # GX Data Docs folder; None: dq-docs/ next to the warehouse file
+    work_db: Path | None  # the database the flow writes before publishing; None: work/ next to db_path
+    echo_days: int  # mentions of the same claim at most this many days apart are one claim
+
+    def work_db_path(self, db_path: Path | None = None) -> Path:
+        """The working database the flow writes: LOSSTALLY_WORK_DB, else work/<name> next to the published one."""
+        published = db_path or self.db_path
+        return self.work_db or published.parent / "work" / published.name
 
     def dq_docs_dir(self, db_path: Path | None = None) -> Path:
         """The Data Docs folder: LOSSTALLY_DQ_DOCS, else dq-docs/ next to the warehouse (warehouse/dq-docs)."""
@@ -46,6 +53,8 @@ def settings() -> Settings:
         max_file_bytes=int(env("LOSSTALLY_MAX_FILE_BYTES", str(20 * 1024 * 1024))),
         top_claims=int(env("LOSSTALLY_TOP_CLAIMS", "10")),
         dq_docs=Path(env("LOSSTALLY_DQ_DOCS")) if env("LOSSTALLY_DQ_DOCS") else None,
+        work_db=Path(env("LOSSTALLY_WORK_DB")) if env("LOSSTALLY_WORK_DB") else None,
+        echo_days=int(env("LOSSTALLY_ECHO_DAYS", "3")),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from importlib import resources
 from pathlib import Path
@@ -105,6 +107,51 @@ def record_run(con: duckdb.DuckDBPyConnection, run: dict) -> None:
     con.execute("insert into run by name select * from frame")
 
 
+def rebuilt_claims(con: duckdb.DuckDBPyConnection, echo_days: int) -> int:
+    """Rebuild `claim` from `figure` (warehouse/claims.sql); returns the number of claims."""
+    con.execute(f"set variable echo_days = {int(echo_days)}")
+    con.execute("begin")
+    try:
+        con.execute(sql_text("claims.sql"))
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return con.execute("select count(*) from claim").fetchone()[0]
+
+
+def adopted_work_database(work_db: Path, db_path: Path) -> bool:
+    """Start the working database from the published one when only that exists; True if it copied."""
+    if work_db.exists() or not db_path.exists():
+        return False
+    work_db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(db_path, work_db)
+    return True
+
+
+def published_database(work_db: Path, db_path: Path) -> Path:
+    """Publish the working database at db_path by copy and atomic rename.
+
+    Analysts may hold the published file open (DuckDB CLI, BI tools): they keep reading the old file,
+    a consistent snapshot, and see the new one when they reopen. The loads never wait for them.
+    """
+    con = connect(work_db)
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    staging = db_path.with_name(f".{db_path.name}.publishing-{os.getpid()}")
+    try:
+        shutil.copyfile(work_db, staging)
+        with staging.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staging, db_path)
+    finally:
+        staging.unlink(missing_ok=True)
+    return db_path
+
+
 def file_outcomes(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     """How many files of a run loaded, were skipped, or were quarantined."""
     return con.execute(sql_text("file_status.sql"), [run_id]).pl().to_dicts()[0]
@@ -113,6 +160,25 @@ def file_outcomes(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]
 def top_claims(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pl.DataFrame:
     """The largest figures per claimant, party and category: what a run summary shows."""
     return con.execute(sql_text("top_claims.sql"), [limit]).pl()
+
+
+def exported_views(db_path: Path, folder: Path, file_format: str) -> list[tuple[str, Path, int]]:
+    """Write every v_* view to folder as Parquet or CSV; returns (view, path, rows) for each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    options = "(format parquet)" if file_format == "parquet" else "(format csv, header true)"
+    con = connect(db_path, read_only=True)
+    try:
+        views = [r[0] for r in con.execute(
+            "select view_name from duckdb_views() where not internal and view_name like 'v\\_%' escape '\\' "
+            "order by 1").fetchall()]
+        written = []
+        for view in views:
+            path = folder / f"{view}.{file_format}"
+            con.execute(f"copy (select * from {view}) to '{path.as_posix()}' {options}")
+            written.append((view, path, con.execute(f"select count(*) from {view}").fetchone()[0]))
+        return written
+    finally:
+        con.close()
 
 
 def read_only_query(db_path: Path, sql: str) -> pl.DataFrame:

@@ -1,5 +1,7 @@
 -- A batch replaces its articles: the same article again (re-extraction) or a changed file
--- (same source_file, new content) drops the earlier article, its figures and quarantined rows.
+-- (same source_file, new content) supersedes the earlier article. The earlier article and its
+-- figures move to article_history and figure_history (nothing is overwritten); its quarantined
+-- rows and flags are dropped with it.
 create or replace temp table replaced_article as
 with staged as (
     select article_id, source_file from staged_article
@@ -11,6 +13,19 @@ final as (
        or a.source_file in (select source_file from staged)
 )
 select * from final;
+
+create or replace temp table superseding_run as
+select max(run_id) as run_id, max(ingested_at) as superseded_at from staged_article;
+
+insert into article_history by name
+select a.*, s.superseded_at, s.run_id as superseded_by_run
+from article a, superseding_run s
+where a.article_id in (select article_id from replaced_article);
+
+insert into figure_history by name
+select f.*, s.superseded_at, s.run_id as superseded_by_run
+from figure f, superseding_run s
+where f.article_id in (select article_id from replaced_article);
 
 delete from figure where article_id in (select article_id from replaced_article);
 delete from figure_quarantine where article_id in (select article_id from replaced_article);

@@ -132,3 +132,46 @@ create table if not exists claimant (
 create table if not exists party (
     party           varchar not null
 );
+
+-- Issue 5: when a figure was claimed and what period it covers (transforms/timing.py).
+alter table figure add column if not exists claim_date date;
+alter table figure add column if not exists claim_date_rule varchar;
+alter table figure add column if not exists period varchar;   -- day, week, month, cumulative, event, or null
+alter table figure_quarantine add column if not exists qualifier_rule varchar;
+alter table figure_quarantine add column if not exists claim_date date;
+alter table figure_quarantine add column if not exists claim_date_rule varchar;
+alter table figure_quarantine add column if not exists period varchar;
+
+-- Nothing is overwritten: an article replaced by a changed file (or re-extracted by `reprocess`)
+-- moves here with its figures, stamped with when and by which run it was superseded.
+create table if not exists article_history as select * from article with no data;
+alter table article_history add column if not exists superseded_at timestamp;
+alter table article_history add column if not exists superseded_by_run varchar;
+create table if not exists figure_history as select * from figure with no data;
+alter table figure_history add column if not exists claim_date date;
+alter table figure_history add column if not exists claim_date_rule varchar;
+alter table figure_history add column if not exists period varchar;
+alter table figure_history add column if not exists superseded_at timestamp;
+alter table figure_history add column if not exists superseded_by_run varchar;
+
+-- A claim: the same claimant, party, category, value and qualifier reported by one or more articles
+-- within a few days (echo detection). Rebuilt from `figure` after every run (warehouse/claims.sql).
+create table if not exists claim (
+    claim_id        varchar not null,
+    claimant        varchar not null,
+    claimant_party  varchar,
+    party           varchar,
+    category        varchar not null,
+    value           bigint not null,
+    value_high      bigint,
+    qualifier       varchar not null,
+    period          varchar,
+    first_seen      date,
+    last_seen       date,
+    mention_count   integer not null,
+    outlet_count    integer not null,
+    provenance_figure_id varchar not null,   -- the earliest figure of the claim
+    provenance_article_id varchar not null
+);
+
+alter table run add column if not exists claims integer;

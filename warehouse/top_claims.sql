@@ -1,4 +1,4 @@
--- The largest figure each claimant states per party and category, biggest first.
+-- The largest claim each claimant makes per party and category, biggest first, with its echo.
 with ranked as (
     select
         claimant,
@@ -6,12 +6,14 @@ with ranked as (
         category,
         value,
         qualifier,
-        file,
-        row_number() over (partition by claimant, party, category order by value desc, file) as rank
-    from v_figure
+        mention_count as mentions,
+        outlet_count as outlets,
+        first_seen,
+        row_number() over (partition by claimant, party, category order by value desc, first_seen) as rank
+    from v_claim
 ),
 final as (
-    select claimant, party, category, value, qualifier, file
+    select * exclude (rank)
     from ranked
     where rank = 1
     order by value desc, claimant, party, category

@@ -6,15 +6,17 @@ with params as (
     select 0.10::double as approx_tolerance
 ),
 figures as (
-    select figure_id, article_id, value, value_high, qualifier, qualifier_rule, category, party, claimant from figure
+    select figure_id, article_id, value, value_high, qualifier, qualifier_rule, category, party, claimant,
+           claim_date, period
+    from figure
 ),
 articles as (
     select article_id, published_at from article
 ),
 intervals as (
     select
-        f.*,
-        a.published_at as claim_date,  -- for now; issue 5 resolves a claim date per claim
+        f.* exclude (claim_date),
+        coalesce(f.claim_date, a.published_at) as claim_date,
         case f.qualifier
             when 'approx' then f.value * (1 - p.approx_tolerance)
             when 'at_most' then 0
@@ -37,8 +39,8 @@ select * from final;
 -- dq_series_point: one point per (claimant, party, category) and claim date: that day's largest figure
 -- (a daily increment stated next to a cumulative total is smaller), with the series' previous point.
 -- Left out: `reporter` (unattributed wire copy is many outlets, not one claimant keeping a tally) and
--- the increments the extractor marks ("17,700 (+200)"). Other increments ("1,090 in the past 24
--- hours") are not marked yet and may be flagged as a drop.
+-- the increments the extractor marks ("17,700 (+200)") and figures whose sentence states a period
+-- other than the whole war ("1,090 in the past 24 hours": period = day, see transforms/timing.py).
 create or replace temp view dq_series_point as
 with dated as (
     select *
@@ -46,6 +48,7 @@ with dated as (
     where claim_date is not null
       and claimant <> 'reporter'
       and qualifier_rule is distinct from 'increment'
+      and coalesce(period, 'cumulative') = 'cumulative'  -- a day's, week's or event's toll is no tally
 ),
 daily as (
     select *
