@@ -22,7 +22,7 @@ from transforms import lexicon as lx
 from transforms import patterns as px
 from transforms.contract import FIGURE_SCHEMA, empty_figures
 
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
 
 SENTENCE_KEY = ["article_id", "sentence_no"]
 CONTEXT_CHARS = 400  # characters of sentence kept on each side of a number
@@ -586,7 +586,10 @@ def claimants(figures: pl.DataFrame, mentions: pl.DataFrame, by_sentence: pl.Dat
             claimant=pl.coalesce("nearest_claimant", "claimant"),
             speaker_party=pl.when(pl.col("nearest_claimant").is_null()).then("speaker_party"),
         )
-        .with_columns(claimant_party=_claimant_party())
+        .with_columns(
+            claimant_party=_claimant_party(),
+            claimant_reports_on=pl.col("claimant").replace_strict(lx.claimant_reports_on(), default=None, return_dtype=pl.String),
+        )
         .drop("nearest_claimant")
     )
 
@@ -618,13 +621,14 @@ def party_cues(contexts: pl.DataFrame, sentence_claimants: pl.DataFrame, mention
         pl.when(pl.col("enemy").is_not_null()).then(claimant_party.replace_strict(opposite, default=None)),
         pl.when(pl.col("own").is_not_null()).then(claimant_party),
     )
-    attacks = pl.col("masked").str.slice(pl.col("match_end")).str.contains(px.attacker())
+    after_cue = pl.col("masked").str.slice(pl.col("match_end"))
+    attacks = after_cue.str.contains(px.attacker()) & ~after_cue.str.contains(px.passive_participle())
     return found.with_columns(
         party=pl.when(attacks & pl.col("enemy").is_null() & pl.col("own").is_null())
         .then(named.replace_strict(opposite, default=None, return_dtype=pl.String))
         .otherwise(named),
         position=pl.col("sentence_start") + pl.col("match_end"),
-    ).filter(pl.col("party").is_not_null()).select("article_id", "sentence_no", "position", "party")
+    ).filter(pl.col("party").is_not_null()).select("article_id", "sentence_no", "position", "party", "claimant")
 
 
 def _claimant_party() -> pl.Expr:
@@ -642,34 +646,64 @@ def _claimant_parties() -> dict[str, str | None]:
     return {c: p for c, p, _ in lx.claimant_rows()}
 
 
-def parties(figures: pl.DataFrame, cues: pl.DataFrame) -> pl.DataFrame:
+def country_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
+    """Every country named in the text (name or adjective), with its offset in the article."""
+    pattern = f"(?s).*?\\b({lx.alternation(lx.country_phrases())})\\b"
+    found = _positions(contexts, pattern, SENTENCE_KEY)
+    return (
+        found.with_columns(country=_map(pl.col("piece").str.extract(pattern + "$", 1), lx.countries()))
+        .join(contexts.select(*SENTENCE_KEY, "sentence_start"), on=SENTENCE_KEY)
+        .select("article_id", "sentence_no", position=pl.col("sentence_start") + pl.col("match_end"), country="country")
+        .drop_nulls("country")
+        .sort("article_id", "position")
+    )
+
+
+def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame) -> pl.DataFrame:
     """Figures with the side that lost: from the noun phrase, a side named after it, or the last side named before."""
     adjective = f"(?i)\\b({px.party_adjective()})\\b"
     right = pl.col("after_head").fill_null(pl.col("right")).str.extract_groups(px.right_party())
     gap_ok = ~pl.col("after_head").fill_null(pl.col("right")).str.extract(r"^([^.;!?\d]*?)\b(?:of|among|from|with)\s", 1).fill_null("").str.contains(px.RIGHT_PARTY_GAP_STOPS)
+    victims = _key(pl.col("head")).is_in([lx.normalized(h) for h in lx.party_lexicon()["strike_victims"]])
     generic_people = _key(pl.col("head")).is_in(["people", "persons"])
     struck = pl.col("masked").str.contains(f"(?i)\\b{px.words('strike_words')}\\b") & ~pl.col("disaster")
+    war = pl.col("masked").str.contains(f"(?i)\\b{px.words('war_words')}\\b") & ~pl.col("disaster")
+    own_in_phrase = pl.col("modifiers").str.contains(f"(?i)\\b{lx.alternation(lx.party_lexicon()['own_in_phrase'])}\\b")
+    # "9,488, including 3,900 children": a sub-count belongs to the side of its total.
+    subcount = pl.col("left").str.contains(
+        f"(?i)\\b{px.words('subcount_words')}\\s+(?:{lx.alternation(lx.qualifier_cues())}\\s+)?$"
+    ) & (pl.col("sentence_no") == pl.col("sentence_no").shift(1).over("article_id", order_by=["sentence_no", "start"]))
     figures = figures.with_columns(
-        own_party=pl.coalesce(
+        own_party=pl.when(subcount).then(None).otherwise(pl.coalesce(
             _map(pl.col("head"), lx.head_parties()),
             _map(pl.col("modifiers").str.extract(adjective, 1), lx.party_adjectives()),
+            pl.when(own_in_phrase).then("claimant_party"),
             _map(right.struct.field("standalone"), lx.party_standalone()),
             pl.when(gap_ok).then(_map(right.struct.field("adjective"), lx.party_adjectives())),
             # "killing six people" in a strike: the victims are civilians.
-            pl.when(generic_people & struck).then(pl.lit("civilians")),
-        ),
+            pl.when(victims & struck).then(pl.lit("civilians")),
+            # "the war ... has killed more than 14,000 people": a war's toll counts all its sides.
+            pl.when(generic_people & war & ~struck).then(pl.lit("all_sides")),
+        )),
         position=pl.col("sentence_start") + pl.col("start"),
     )
     events = pl.concat(
         [
-            cues.select("article_id", "position", "party"),
-            figures.filter(pl.col("own_party").is_not_null()).select("article_id", "position", party="own_party"),
+            cues.select("article_id", "sentence_no", "claimant", "position", "party"),
+            figures.filter(pl.col("own_party").is_not_null()).select(
+                "article_id", "sentence_no", "claimant", "position", party="own_party"
+            ),
         ]
     ).sort("article_id", "position")
-    figures = figures.sort("article_id", "position").join_asof(
-        events.rename({"party": "last_party"}), on="position", by="article_id", strategy="backward",
-        allow_exact_matches=False, check_sortedness=False,
-    )
+    # The last side named: in the same sentence, else in an earlier sentence of the same claimant
+    # (a side named in one claimant's statement does not carry into another claimant's).
+    figures = figures.sort("article_id", "position")
+    for by, name in ((["article_id", "sentence_no"], "sentence_party"), (["article_id", "claimant"], "claimant_last_party")):
+        figures = figures.join_asof(
+            events.select(*by, "position", pl.col("party").alias(name)), on="position", by=by, strategy="backward",
+            allow_exact_matches=False, check_sortedness=False,
+        )
+    figures = figures.with_columns(last_party=pl.coalesce("sentence_party", "claimant_last_party"))
     any_party = f"(?i)\\b({lx.alternation(list(lx.party_adjectives()) + list(lx.party_names()))})\\b"
     personnel = pl.col("category").is_in(["killed", "wounded", "captured", "missing", "casualties"])
     figures = figures.with_columns(
@@ -680,9 +714,24 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame) -> pl.DataFrame:
             pl.when(personnel).then("claimant_party").otherwise(
                 pl.col("claimant_party").replace_strict(lx.opposite_parties(), default=None, return_dtype=pl.String)
             ),
+            pl.when(personnel).then("claimant_reports_on"),
         )
     )
-    return figures.with_columns(party=pl.col("party").forward_fill().over("article_id"))
+    figures = figures.with_columns(party=pl.col("party").forward_fill().over("article_id"))
+    return disaster_parties(figures, countries)
+
+
+def disaster_parties(figures: pl.DataFrame, countries: pl.DataFrame) -> pl.DataFrame:
+    """In a disaster, people lost belong to the affected country: the first named in their sentence, else in the article."""
+    first = pl.col("country").sort_by("position").first()
+    figures = figures.join(
+        countries.group_by("article_id", "sentence_no").agg(sentence_country=first), on=["article_id", "sentence_no"], how="left"
+    ).join(countries.group_by("article_id").agg(article_country=first), on="article_id", how="left")
+    national = pl.col("party").is_in(list(lx.party_lexicon()["parties"])) & pl.col("own_party").is_not_null()
+    affected = pl.coalesce("sentence_country", "article_country")
+    return figures.with_columns(
+        party=pl.when(pl.col("disaster") & affected.is_not_null() & ~national).then(affected).otherwise("party")
+    ).drop("sentence_country", "article_country")
 
 
 # ------------------------------------------------------------------ figures
@@ -739,7 +788,7 @@ def figures_from_articles(articles: pl.DataFrame) -> pl.DataFrame:
     mentions_of_claimants = claimant_mentions(sents)
     by_sentence = sentence_claimants(sents, mentions_of_claimants)
     figures = claimants(figures, mentions_of_claimants, by_sentence)
-    figures = parties(figures, party_cues(sents, by_sentence, mentions_of_claimants))
+    figures = parties(figures, party_cues(sents, by_sentence, mentions_of_claimants), country_mentions(sents))
     figures = deduplicated(figures)
     if figures.height == 0:
         return empty_figures()

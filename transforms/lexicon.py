@@ -164,6 +164,23 @@ def opposite_parties() -> dict[str, str]:
     return dict(party_lexicon()["opposites"])
 
 
+@cache
+def countries() -> dict[str, str]:
+    """Country name or adjective (normalized) -> party, for disaster tolls and governments as speakers."""
+    table: dict[str, str] = {}
+    for row in lexicon_csv("countries.csv"):
+        table[normalized(row["name"])] = row["party"]
+        table.setdefault(normalized(row["adjective"]), row["party"])
+    return table
+
+
+@cache
+def country_phrases() -> tuple[str, ...]:
+    """Country names and adjectives as written (matched case-sensitively)."""
+    rows = lexicon_csv("countries.csv")
+    return tuple({row["name"] for row in rows} | {row["adjective"] for row in rows})
+
+
 # ---------------------------------------------------------------- context words
 @cache
 def context_words(key: str) -> tuple[str, ...]:
@@ -189,6 +206,12 @@ def claimant_alias_phrases(attributed_only: bool) -> tuple[str, ...]:
         for row in lexicon_csv("claimants.csv")
         if row["alias"] != "reporter" and (row.get("attributed_only") == "true") == attributed_only
     )
+
+
+@cache
+def claimant_reports_on() -> dict[str, str]:
+    """Claimant id -> the side whose losses it counts when a figure names none (Mediazona: russia)."""
+    return {row["claimant"]: row["reports_on"] for row in lexicon_csv("claimants.csv") if row.get("reports_on")}
 
 
 def claimant_rows() -> list[tuple[str, str | None, str]]:

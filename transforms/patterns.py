@@ -193,12 +193,22 @@ def attacker() -> str:
 
 
 @cache
+def passive_participle() -> str:
+    """Right after a party mention: an attack verb used as a passive participle ("Russian troops killed in Ukraine")."""
+    return (
+        r"(?i)^\s*(?:killed|destroyed|hit|struck|shot\s+down|downed|eliminated|neutralized|neutralised)"
+        r"(?:\s*[,.;]|\s*$|\s+(?:in|on|at|by|during|since|over|near|while|when|"
+        r"and|or|as|so|far|last|this|since|from|across|between)\b)"
+    )
+
+
+@cache
 def right_party() -> str:
     """A side named after the noun phrase: "of the Ukrainian armed forces", "on both sides"."""
     standalone = lx.alternation(lx.party_standalone())
     return (
         rf"(?i)^[^.;!?\d]*?(?:\b(?P<standalone>{standalone})\b"
-        rf"|\b(?:of|among|from|with)\s+(?:the\s+)?(?P<adjective>{party_adjective()})\s+"
+        rf"|\b(?:of|among|from|with|belonging\s+to)\s+(?:the\s+)?(?P<adjective>{party_adjective()})\s+"
         rf"(?:[\w\-]+\s+){{0,2}}?{force_nouns()}\b)"
     )
 
