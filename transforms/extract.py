@@ -22,7 +22,7 @@ from transforms import lexicon as lx
 from transforms import patterns as px
 from transforms.contract import FIGURE_SCHEMA, empty_figures
 
-EXTRACTOR_VERSION = "1.2.0"
+EXTRACTOR_VERSION = "1.3.0"
 
 SENTENCE_KEY = ["article_id", "sentence_no"]
 CONTEXT_CHARS = 400  # characters of sentence kept on each side of a number
@@ -512,14 +512,51 @@ def claimant_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
     return (
         found.filter(~dateline)
         .with_columns(
-            attributed=pl.col("right").str.contains(px.attribution_after())
-            | pl.col("left").str.contains(px.attribution_before()),
+            # "... at 5,937 — which ... Western officials say ...": a relative clause comments, it does not attribute.
+            attributed=(pl.col("right").str.contains(px.attribution_after())
+                        & ~pl.col("left").str.contains(r"(?i)\b(?:which|who)\s+(?:[\w\-’']+\s+){0,5}$"))
+            | pl.col("left").str.contains(px.attribution_before())
+            & ~pl.col("right").str.contains(r"(?i)^\s*(?:(?:has|have|had)\s+)?(?:lost|loses|suffered|suffers)\b"),
             possessive=pl.col("right").str.contains(r"^['’]s\b"),
         )
         .filter(pl.col("attributed") | ~pl.col("attributed_only"))
         .select(*SENTENCE_KEY, "alias_start", alias_end="match_end", claimant="alias_claimant",
                 attributed="attributed", possessive="possessive")
     )
+
+
+def speaker_head(speaker: pl.Expr) -> pl.Expr:
+    """The head of a speaker phrase: no conjunction, apposition, "spokesman for", relative or location tail."""
+    return (
+        speaker.str.replace(r"(?i)^(?:but|and|however|while|as|so|yet|also)\b\s*", "")
+        .str.extract(r"^([^,(]*)", 1)
+        .str.replace(
+            r"(?i)^(?:(?:the|a|an)\s+)?(?:spokes(?:man|woman|person)|representative|press\s+(?:officer|service)|"
+            r"official|officer)\s+(?:for|of)\s+", ""
+        )
+        .str.replace(
+            r"(?i)\s+(?:speaking|who|which|that|citing|quoted|quoting|cited|based|published|issued|released|"
+            r"on|in|at|during|from|after|before|with|over|since|last|this|late|early|earlier|yesterday|today|"
+            r"tonight|told|said|says|by)\b.*$", ""
+        )
+        .str.replace(r"(?i)^the\s+", "")
+        .str.strip_chars(" '’\"“”")
+    )
+
+
+def speaker_slug(head: pl.Expr) -> pl.Expr:
+    """A short claimant id for an unknown speaker: a person's last name, else the party and the head noun."""
+    titles = f"(?i)^(?:{px.words('speaker_titles')}\\s+)+((?-i:[A-Z])[\\w’'\\-]+(?:\\s+(?-i:[A-Z])[\\w’'\\-]+){{0,3}})$"
+    person = head.str.extract(titles, 1).str.extract(r"([\w’'\-]+)$", 1)
+    adjectives = {**lx.countries(), **lx.party_adjectives()}
+    words = sorted(adjectives, key=len, reverse=True)
+    phrase = (
+        _key(pl.coalesce(person, head)).str.replace_all(r"'s\b", "")
+        .str.replace_many(["é", "è", "ê", "á", "à", "ó", "ö", "ü", "í", "ñ", "ç"], ["e", "e", "e", "a", "a", "o", "o", "u", "i", "n", "c"])
+        .str.replace_many([f"{w} " for w in words], [f"{adjectives[w]} " for w in words])
+    )
+    slug = phrase.str.replace(r"^(?:a|an|one)\s+", "").str.replace_all(r"[^a-z0-9]+", "_").str.strip_chars("_")
+    return slug.str.extract(r"^((?:[a-z0-9]+_?){1,5})", 1).str.replace(r"(?:_(?:of|the|and|for|in))+_?$", "").str.strip_chars("_")
 
 
 def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.DataFrame:
@@ -529,30 +566,62 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
         mentioned_claimant=pl.col("claimant").filter(~pl.col("possessive")).first(),
     )
     speaker = pl.col("masked").str.extract_groups(px.unknown_speaker())
-    frame = contexts.select(*SENTENCE_KEY, "masked").join(by_sentence, on=SENTENCE_KEY, how="left").with_columns(
-        speaker=pl.coalesce(speaker.struct.field("speaker"), speaker.struct.field("speaker_after")).str.strip_chars(),
+    frame = contexts.select(
+        *SENTENCE_KEY, "masked", "continues",
+        new_paragraph=pl.col("paragraph_no") != pl.col("paragraph_no").shift(1).over("article_id", order_by="sentence_no"),
+    ).join(by_sentence, on=SENTENCE_KEY, how="left").with_columns(
+        speaker=pl.coalesce(
+            speaker.struct.field("speaker"), speaker.struct.field("speaker_after"), speaker.struct.field("speaker_according")
+        ).str.strip_chars(),
         anaphoric=pl.col("masked").str.contains(px.anaphoric_attribution()),
+        attacker=_map(pl.col("masked").str.extract(px.attacker_side(), 1), lx.party_adjectives()),
     )
     # "he said", "the ministry noted", "a spokesman said": the speaker named before speaks again.
-    pronoun = f"(?i)^(?:(?:the|a|an|its|their|his|her)\\s+)?(?:{px.words('anaphora')}|we|i|you|spokesman|spokeswoman|spokesperson|officials?)$"
-    name = pl.col("speaker").str.extract(r"^([^,(]*)", 1).str.replace_all(r"['’]s\b", "").str.replace(r"(?i)^the\s+", "")
-    unknown = pl.when(~pl.col("speaker").str.contains(pronoun)).then(
-        name.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "_").str.strip_chars("_").str.slice(0, 40)
+    pronoun = f"(?i)^(?:(?:the|a|an|its|their|his|her)\\s+)?(?:{px.words('anaphora')}|we|i|you|spokesman|spokeswoman|spokesperson|officials?)?$"
+    frame = frame.with_columns(head=pl.when(speaker_head(pl.col("speaker")).str.len_chars() > 1).then(speaker_head(pl.col("speaker"))))
+    # An unknown speaker's head may still be a known alias ("US officials speaking on condition of anonymity").
+    frame = frame.join(
+        _alias_table().rename({"alias_key": "head_key", "alias_claimant": "head_claimant"}),
+        left_on=_key(pl.col("head"))
+        # "a senior US defence official" -> "us officials"
+        .str.replace(r"^(?:a|an|the|one|two|three|several)\s+", "")
+        .str.replace_all(r"\b(?:senior|top|high ranking|former|unnamed|anonymous)\s+", "")
+        .str.replace(r"\s+(?:defen[cs]e|military|intelligence|administration|government)\s+(official|source)s?$", " ${1}s")
+        .str.replace(r"\b(official|source)$", "${1}s"),
+        right_on="head_key", how="left",
     )
     speaks_for = f"(?i)\\b({px.party_adjective()})\\b|\\b({lx.alternation(lx.party_name_phrases())})\\b"
-    speaker_party = pl.col("speaker").str.extract_groups(speaks_for)
+    speaker_party = pl.col("head").str.extract_groups(speaks_for)
+    country = _map(pl.col("head"), lx.countries())
     unknown_party = pl.coalesce(
         _map(speaker_party.struct.field("1"), lx.party_adjectives()),
         _map(speaker_party.struct.field("2"), lx.party_names()),
     )
-    # "it was reported": a passive names no speaker; "an official statement said": no one new.
+    # An unnamed institution speaks for the side that attacks (the army) or is hit (the governor).
+    military = pl.col("head").str.contains(f"(?i)\\b{px.words('military_speakers')}$")
+    local = pl.col("head").str.contains(f"(?i)\\b{px.words('local_speakers')}$")
+    institution_party = pl.when(military).then("attacker").when(local).then(
+        pl.col("attacker").replace_strict(lx.opposite_parties(), default=None, return_dtype=pl.String)
+    )
+    # "it was reported": a passive names no speaker.
     passive = pl.col("speaker").str.contains(r"(?i)\b(?:was|were|is|are|been|be|being)$").fill_null(False)
+    verbal = pl.col("head").str.contains(r"(?i)\b(?:has|have|had|is|are|was|were|will|would|did|does|an|\d)\b|\d").fill_null(False)
+    pronominal = pl.col("head").str.contains(pronoun).fill_null(False)
     generic = pl.col("speaker").str.contains(r"(?i)^(?:the|a|an)\s").fill_null(False) & unknown_party.is_null()
+    named_before = (
+        pl.coalesce("attributed_claimant", pl.when(~generic & ~pronominal & ~passive & ~verbal).then("head"))
+        .is_not_null().cum_max().shift(1).over("article_id", order_by="sentence_no").fill_null(False)
+    )
+    # A generic speaker ("the regional governor") refers back to a named one, or is new when none was named.
+    new_speaker = ~passive & ~verbal & ~pronominal & (~generic | ~named_before) & pl.col("head").is_not_null()
+    frame = frame.with_columns(
+        unknown_claimant=pl.when(new_speaker).then(
+            pl.coalesce("head_claimant", pl.when(country.is_not_null()).then(country + "_gov"), speaker_slug(pl.col("head")))
+        ),
+        unknown_party=pl.coalesce(unknown_party, country, institution_party),
+        anaphoric=pl.col("anaphoric") | ((pronominal | generic) & ~new_speaker & ~passive),
+    )
     return frame.with_columns(
-        unknown_claimant=pl.when(~passive & ~generic).then(unknown),
-        unknown_party=unknown_party,
-        anaphoric=pl.col("anaphoric") | (pl.col("speaker").str.contains(pronoun).fill_null(False) | generic) & ~passive,
-    ).with_columns(
         sentence_claimant=pl.coalesce(
             "attributed_claimant",
             "unknown_claimant",
@@ -561,6 +630,8 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
         sentence_claimant_party=pl.when(pl.col("attributed_claimant").is_null() & pl.col("unknown_claimant").is_not_null())
         .then("unknown_party"),
     ).with_columns(
+        # A claimant carries to the following sentences and paragraphs until another speaker appears
+        # (as in the dev and seed gold).
         claimant=pl.col("sentence_claimant").forward_fill().over("article_id", order_by="sentence_no").fill_null("reporter"),
         speaker_party=pl.when(pl.col("sentence_claimant").is_not_null()).then(
             pl.col("sentence_claimant_party").fill_null("")

@@ -255,6 +255,17 @@ def unknown_speaker() -> str:
     return (
         rf"(?:^|[,”\"’—–:]\s*|\bthat\s+|\bwhile\s+|\bwhen\s+)[‘“\"]?(?P<speaker>[^,;“”\".{DOT}]{{2,80}}?)\s+{adverbs}{verbs}\b"
         rf"|[,”\"’]\s*{verbs}\s+(?P<speaker_after>[^.;“”\"]{{2,120}})"
+        r"|\b(?i:according\s+to)\s+(?P<speaker_according>[^,;.“”\"]{2,120})"
+    )
+
+
+@cache
+def attacker_side() -> str:
+    """A side that attacks in a sentence: "a Russian missile", "Ukrainian shelling", "Russian forces shelled"."""
+    force = r"(?:forces|troops|army|military|units|air\s+defen[cs]es?)"
+    return (
+        rf"(?i)\b({party_adjective()})\s+(?:[\w\-]+\s+){{0,2}}?"
+        rf"(?:{words('attack_nouns')}\b|{force}\s+(?:(?:has|have|had)\s+)?(?:{words('attack_words')}|shelled|fired|launched|attacked)\b)"
     )
 
 

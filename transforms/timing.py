@@ -61,7 +61,7 @@ def stated_day_month(sentence: pl.Expr) -> pl.Expr:
 
 
 def period_of(sentence: pl.Expr) -> pl.Expr:
-    """The period a figure covers (day, week, month, cumulative, event), first listed period that matches."""
+    """The period a sentence states (day, week, month, cumulative, event): the first listed period that matches."""
     periods = time_lexicon()["periods"]
     expr = pl.lit(None, pl.String)
     for name in reversed(list(periods)):
@@ -78,8 +78,9 @@ def stated_date(published: pl.Expr, parts: pl.Expr) -> pl.Expr:
 
 
 def figure_timing(figures: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
-    """claim_date (with the rule that decided it) and period of each figure."""
-    frame = figures.select("figure_id", "article_id", "sentence").join(
+    """claim_date (with the rule that decided it) and period of each figure; increments get period "increment"."""
+    rule = pl.col("qualifier_rule") if "qualifier_rule" in figures.columns else pl.lit(None, pl.String)
+    frame = figures.select("figure_id", "article_id", "sentence", increment=rule == "increment").join(
         articles.select("article_id", "published_at"), on="article_id", how="left")
     sentence = pl.col("sentence").fill_null("")
     published = pl.col("published_at")
@@ -103,7 +104,8 @@ def figure_timing(figures: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame
             .when(pl.col("_offset").is_not_null()).then(pl.lit("relative_day"))
             .when(pl.col("_weekday").is_not_null()).then(pl.lit("weekday"))
             .otherwise(pl.lit("published_date")),
-            period=period_of(sentence),
+            # "17,700 (+200)": the bracketed figure is the change since the previous report
+            period=pl.when(pl.col("increment")).then(pl.lit("increment")).otherwise(period_of(sentence)),
         )
         .select(list(TIMING_SCHEMA))
         .cast(TIMING_SCHEMA)
