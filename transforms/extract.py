@@ -22,7 +22,7 @@ from transforms import lexicon as lx
 from transforms import patterns as px
 from transforms.contract import FIGURE_SCHEMA, empty_figures
 
-EXTRACTOR_VERSION = "1.3.0"
+EXTRACTOR_VERSION = "1.4.0"
 
 SENTENCE_KEY = ["article_id", "sentence_no"]
 CONTEXT_CHARS = 400  # characters of sentence kept on each side of a number
@@ -515,6 +515,9 @@ def claimant_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
             # "... at 5,937 — which ... Western officials say ...": a relative clause comments, it does not attribute.
             attributed=(pl.col("right").str.contains(px.attribution_after())
                         & ~pl.col("left").str.contains(r"(?i)\b(?:which|who)\s+(?:[\w\-’']+\s+){0,5}$"))
+            # "Ukrainian officials did not comment ..., but said ...": the subject of a coordinated speech verb.
+            | pl.col("right").str.contains(r"(?i)^[^.;“”\"]{0,120}?,?\s+(?:but|and)\s+(?:also\s+)?(?:said|says|added|claimed|told)\b")
+            & pl.col("left").str.contains(r"^\W*(?:(?:The|the)\s+)?$")
             | pl.col("left").str.contains(px.attribution_before())
             & ~pl.col("right").str.contains(r"(?i)^\s*(?:(?:has|have|had)\s+)?(?:lost|loses|suffered|suffers)\b"),
             possessive=pl.col("right").str.contains(r"^['’]s\b"),
@@ -689,13 +692,14 @@ def party_cues(contexts: pl.DataFrame, sentence_claimants: pl.DataFrame, mention
         _map(pl.col("standalone"), lx.party_standalone()),
         _map(pl.col("adjective"), lx.party_adjectives()),
         _map(pl.coalesce("name", "name_of"), lx.party_names()),
+        pl.when(pl.col("pair").is_not_null()).then(pl.lit("all_sides")),
         pl.when(pl.col("enemy").is_not_null()).then(claimant_party.replace_strict(opposite, default=None)),
         pl.when(pl.col("own").is_not_null()).then(claimant_party),
     )
     after_cue = pl.col("masked").str.slice(pl.col("match_end"))
     attacks = after_cue.str.contains(px.attacker()) & ~after_cue.str.contains(px.passive_participle())
     return found.with_columns(
-        party=pl.when(attacks & pl.col("enemy").is_null() & pl.col("own").is_null())
+        party=pl.when(attacks & pl.col("enemy").is_null() & pl.col("own").is_null() & pl.col("pair").is_null())
         .then(named.replace_strict(opposite, default=None, return_dtype=pl.String))
         .otherwise(named),
         position=pl.col("sentence_start") + pl.col("match_end"),
@@ -730,7 +734,24 @@ def country_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame) -> pl.DataFrame:
+def launcher_cues(contexts: pl.DataFrame) -> pl.DataFrame:
+    """Every side named as launching projectiles, with its offset in the article."""
+    found = _positions(contexts, px.launcher(), SENTENCE_KEY)
+    name = found["piece"].str.extract(px.launcher() + "$", 1)
+    return (
+        found.with_columns(name=name)
+        .join(contexts.select(*SENTENCE_KEY, "sentence_start"), on=SENTENCE_KEY)
+        .select(
+            "article_id",
+            position=pl.col("sentence_start") + pl.col("match_end"),
+            party=pl.coalesce(_map(pl.col("name"), lx.party_names()), _map(pl.col("name"), lx.party_adjectives())),
+        )
+        .drop_nulls("party")
+        .sort("article_id", "position")
+    )
+
+
+def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame, launchers: pl.DataFrame) -> pl.DataFrame:
     """Figures with the side that lost: from the noun phrase, a side named after it, or the last side named before."""
     adjective = f"(?i)\\b({px.party_adjective()})\\b"
     right = pl.col("after_head").fill_null(pl.col("right")).str.extract_groups(px.right_party())
@@ -739,6 +760,9 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame) 
     generic_people = _key(pl.col("head")).is_in(["people", "persons"])
     struck = pl.col("masked").str.contains(f"(?i)\\b{px.words('strike_words')}\\b") & ~pl.col("disaster")
     war = pl.col("masked").str.contains(f"(?i)\\b{px.words('war_words')}\\b") & ~pl.col("disaster")
+    killed_in = pl.col("after_head").str.extract(
+        f"^\\s+(?:(?:were|was|have|has|had|been)\\s+)*(?:killed|died|dead|wounded|injured)\\s+in\\s+({lx.alternation(lx.party_name_phrases())})(?:[\\s.,;]|$)", 1
+    )
     own_in_phrase = pl.col("modifiers").str.contains(f"(?i)\\b{lx.alternation(lx.party_lexicon()['own_in_phrase'])}\\b")
     # "9,488, including 3,900 children": a sub-count belongs to the side of its total.
     subcount = pl.col("left").str.contains(
@@ -751,6 +775,8 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame) 
             pl.when(own_in_phrase).then("claimant_party"),
             _map(right.struct.field("standalone"), lx.party_standalone()),
             pl.when(gap_ok).then(_map(right.struct.field("adjective"), lx.party_adjectives())),
+            # "About 1,200 people were killed in Israel": the country where people were killed.
+            pl.when(generic_people).then(_map(killed_in, lx.party_names())),
             # "killing six people" in a strike: the victims are civilians.
             pl.when(victims & struck).then(pl.lit("civilians")),
             # "the war ... has killed more than 14,000 people": a war's toll counts all its sides.
@@ -775,11 +801,22 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame) 
             allow_exact_matches=False, check_sortedness=False,
         )
     figures = figures.with_columns(last_party=pl.coalesce("sentence_party", "claimant_last_party"))
+    # "Russia launched 40 missiles ... shot down 31 of the missiles": projectiles are the launcher's.
+    projectile = pl.col("category").is_in(["other", "drones"]) & pl.concat_str(
+        [pl.col("head").fill_null(""), pl.col("right").str.slice(0, 40)], separator=" "
+    ).str.contains(r"(?i)\b(?:missiles?|rockets?|drones?|shaheds?)\b")
+    figures = figures.join_asof(
+        launchers.rename({"party": "launched_by"}), on="position", by="article_id", strategy="backward", check_sortedness=False
+    ).with_columns(launcher_party=pl.when(projectile).then("launched_by")).drop("launched_by")
     any_party = f"(?i)\\b({lx.alternation(list(lx.party_adjectives()) + list(lx.party_names()))})\\b"
     personnel = pl.col("category").is_in(["killed", "wounded", "captured", "missing", "casualties"])
     figures = figures.with_columns(
         party=pl.coalesce(
-            "own_party", "last_party",
+            "own_party", "launcher_party", "last_party",
+            # Equipment a claimant reports destroyed, with no side named, is the other side's.
+            pl.when(~personnel).then(
+                pl.col("claimant_party").replace_strict(lx.opposite_parties(), default=None, return_dtype=pl.String)
+            ),
             _map(pl.col("masked").str.extract(any_party, 1), {**lx.party_adjectives(), **lx.party_names()}),
             # Nothing named: a claimant's unnamed dead are its own, the equipment it destroyed the other side's.
             pl.when(personnel).then("claimant_party").otherwise(
@@ -859,7 +896,9 @@ def figures_from_articles(articles: pl.DataFrame) -> pl.DataFrame:
     mentions_of_claimants = claimant_mentions(sents)
     by_sentence = sentence_claimants(sents, mentions_of_claimants)
     figures = claimants(figures, mentions_of_claimants, by_sentence)
-    figures = parties(figures, party_cues(sents, by_sentence, mentions_of_claimants), country_mentions(sents))
+    figures = parties(
+        figures, party_cues(sents, by_sentence, mentions_of_claimants), country_mentions(sents), launcher_cues(sents)
+    )
     figures = deduplicated(figures)
     if figures.height == 0:
         return empty_figures()

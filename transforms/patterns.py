@@ -178,8 +178,20 @@ def party_cue() -> str:
         rf"|\b(?P<adjective>(?i:{party_adjective()}))\s+(?:[\w\-]+\s+){{0,2}}?(?i:{force_nouns()})\b"
         rf"|\b(?P<name>{names})(?:['’]s\b|(?:\s*,[^,.;]{{1,60}},)?\s*[\"“]?\s*{loss_or_report})"
         rf"|(?i:losses|casualties)\s+(?i:for|of|among)\s+(?:the\s+)?(?P<name_of>{names})\b"
+        # "cost Russia and Ukraine", "Russian and Ukrainian soldiers": both sides together.
+        rf"|\b(?P<pair>(?:{names}|(?i:{party_adjective()}))\s+and\s+(?:{names}|(?i:{party_adjective()})))\b"
         rf"|\b(?P<enemy>(?i:{enemy}))\b"
         rf"|\b(?P<own>(?i:{own}))\b)"
+    )
+
+
+@cache
+def launcher() -> str:
+    """A side that launches projectiles: "Russia launched 40 missiles", "Russian forces fired"."""
+    names = lx.alternation(lx.party_name_phrases())
+    return (
+        rf"(?s).*?\b(?P<launcher>{names}|(?i:{party_adjective()}))\s+(?:(?i:forces|troops|army|military)\s+)?"
+        r"(?i:(?:has|have|had|also|overnight)\s+)*(?i:launched|fired)\b"
     )
 
 
