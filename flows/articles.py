@@ -24,6 +24,13 @@ class UnreadableArticle(ValueError):
     """A file that cannot become an article; the message is the reason."""
 
 
+class FileChanged(RuntimeError):
+    """A file that changed between discovery and reading (still being written): retried next run."""
+
+
+CHANGED_REASON = "file changed while being read; will retry next run"
+
+
 @dataclass
 class Article:
     """One article as read from a raw file, before extraction."""
@@ -285,6 +292,23 @@ def article_row(article: Article, source_file: str) -> dict:
     return {name: getattr(article, name, None) for name in ARTICLE_COLUMNS} | {"source_file": source_file}
 
 
+def discovered_bytes(raw_dir: Path, source: str, entry: dict) -> bytes:
+    """The bytes of a file as discovery saw them (size and sha256), else FileChanged; never more than that size."""
+    path = raw_dir / source
+    if not path.resolve().is_relative_to(raw_dir.resolve()):
+        raise FileChanged(f"{CHANGED_REASON} (it now links outside the raw folder)")
+    size, sha = entry.get("size"), entry.get("file_sha256")
+    if size is None:
+        return path.read_bytes()
+    if path.stat().st_size != size:
+        raise FileChanged(CHANGED_REASON)
+    with path.open("rb") as handle:
+        raw = handle.read(size + 1)
+    if len(raw) != size or (sha is not None and sha256_hex(raw) != sha):
+        raise FileChanged(CHANGED_REASON)
+    return raw
+
+
 def read_articles(raw_dir: Path, files: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Articles read from a batch of inventory rows, and an ingest-log row for everything not read."""
     rows, log = [], []
@@ -293,13 +317,22 @@ def read_articles(raw_dir: Path, files: list[dict]) -> tuple[pl.DataFrame, pl.Da
         source = entry["source_file"]
         base = {"path": source, "source_file": source, "file_sha256": entry.get("file_sha256"), "article_id": None}
         try:
-            raw = (raw_dir / source).read_bytes()
+            raw = discovered_bytes(raw_dir, source, entry)
             found, problems = articles_from_file(raw, source, entry["format"])
         except FileNotFoundError:
             log.append(base | {"status": "quarantined", "reason": "file vanished between discovery and reading"})
             continue
+        except FileChanged as exc:
+            log.append(base | {"status": "skipped", "reason": str(exc)})
+            continue
         except UnreadableArticle as exc:
             log.append(base | {"status": "quarantined", "reason": str(exc)})
+            continue
+        except OSError as exc:
+            log.append(base | {"status": "quarantined", "reason": f"cannot read file: {exc.strerror or exc}"})
+            continue
+        except Exception as exc:  # a reader's bug must never cost the rest of the batch
+            log.append(base | {"status": "quarantined", "reason": f"reader error: {type(exc).__name__}: {exc}"})
             continue
         log.extend(base | {"path": item, "status": "quarantined", "reason": why} for item, why in problems)
         for article in found:

@@ -81,13 +81,16 @@ def command_sql(args: argparse.Namespace) -> int:
     """Run one query on a read-only connection and print the result."""
     import duckdb
 
-    from warehouse.load import read_only_query
+    from warehouse.read_only import NotReadOnly, read_only_result
 
     try:
-        result = read_only_query(Path(args.db), args.query)
+        result = read_only_result(Path(args.db), args.query)
     except FileNotFoundError as exc:
         print(f"losstally sql: {exc}", file=sys.stderr)
         return 2
+    except NotReadOnly as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except duckdb.Error as exc:
         print(f"losstally sql: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
@@ -130,8 +133,20 @@ def command_run(args: argparse.Namespace) -> int:
     if not args.raw_dir.is_dir():
         print(f"losstally run: raw folder {args.raw_dir} does not exist or is not a folder", file=sys.stderr)
         return 2
-    return finished_flow(ingest(raw_dir=str(args.raw_dir), db=str(args.db), return_state=True), "ingest",
-                         console_summary)
+    from prefect import tags
+
+    from flows.progress import console_progress
+
+    with tags("losstally", "ingest", "cli"), console_progress():
+        state = ingest(raw_dir=str(args.raw_dir), db=str(args.db), task_runner=args.task_runner, return_state=True)
+    return finished_flow(state, "ingest", console_summary)
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    """Start the Prefect server with the UI, deploy prefect.yaml, and run a worker until Ctrl-C."""
+    from flows.serve import served
+
+    return served(args.port)
 
 
 def finished_flow(state, name: str, summary_text) -> int:
@@ -222,7 +237,18 @@ def parser() -> argparse.ArgumentParser:
                      "[env LOSSTALLY_RAW_DIR, default %(default)s]")
     run.add_argument("--db", type=Path, default=config.db_path,
                      help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    run.add_argument("--task-runner", choices=("threads", "dask"), default="threads",
+                     help="where the extract step's shards run: threads here, or a Dask cluster "
+                     "(LOSSTALLY_DASK_ADDRESS, else a local cluster) [default %(default)s]")
     run.set_defaults(handler=command_run)
+
+    serve = sub.add_parser("serve", help="run the Prefect server, UI, deployments and a worker (Ctrl-C stops)",
+                           description="Start `prefect server start` on 127.0.0.1:PORT with SQLite in .prefect/, "
+                           "create the `process` work pool, deploy the flows of prefect.yaml (ingest every 15 "
+                           "minutes, reprocess on demand, dq-report daily) and start a worker. Open "
+                           "http://127.0.0.1:PORT for the UI. Ctrl-C stops the worker and the server.")
+    serve.add_argument("--port", type=int, default=4200, help="port of the API and UI [default %(default)s]")
+    serve.set_defaults(handler=command_serve)
 
     extract = sub.add_parser("extract", help="print the figures found in files or folders (no database)",
                              description="Extract loss figures from article files and print them. Needs no "

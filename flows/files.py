@@ -26,11 +26,12 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def raw_files(raw_dir: Path) -> list[Path]:
-    """Every file under the raw folder, recursively, in a stable order; links are not followed."""
+    """Every file under the raw folder, recursively, in a stable order; links (to folders too) are listed, not followed."""
     found = []
     for folder, dirs, files in os.walk(raw_dir, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(folder) / name for name in sorted(files))
+        linked = [d for d in dirs if (Path(folder) / d).is_symlink()]
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
+        found.extend(Path(folder) / name for name in sorted(files + linked))
     return found
 
 
@@ -46,8 +47,14 @@ def inventory_row(path: Path, raw_dir: Path, max_bytes: int, loaded: dict[str, s
         target = path.resolve()
         if not target.is_relative_to(raw_dir.resolve()):
             return {**row, "status": "skipped", "reason": f"symlink to {target} outside the raw folder, not followed"}
+        if not target.exists():
+            return {**row, "status": "skipped", "reason": f"broken symlink to {target}"}
+        if target.is_dir():
+            return {**row, "status": "skipped", "reason": "symlink to a folder, not followed"}
     if row["format"] is None:
         return {**row, "status": "skipped", "reason": f"unknown extension {path.suffix or '(none)'!r}"}
+    if path.exists() and not path.is_file():
+        return {**row, "status": "skipped", "reason": "not a regular file (a pipe, socket or device)"}
     try:
         size = path.stat().st_size
         row["size"] = size

@@ -32,6 +32,8 @@ class Settings:
     dq_docs: Path | None  # GX Data Docs folder; None: dq-docs/ next to the warehouse file
     work_db: Path | None  # the database the flow writes before publishing; None: work/ next to db_path
     echo_days: int  # mentions of the same claim at most this many days apart are one claim
+    lock_wait_seconds: float  # how long a run waits for another run that holds the warehouse
+    shard_articles: int = 500  # articles per extract task: the unit of work sent to threads or Dask workers
 
     def work_db_path(self, db_path: Path | None = None) -> Path:
         """The working database the flow writes: LOSSTALLY_WORK_DB, else work/<name> next to the published one."""
@@ -55,6 +57,8 @@ def settings() -> Settings:
         dq_docs=Path(env("LOSSTALLY_DQ_DOCS")) if env("LOSSTALLY_DQ_DOCS") else None,
         work_db=Path(env("LOSSTALLY_WORK_DB")) if env("LOSSTALLY_WORK_DB") else None,
         echo_days=int(env("LOSSTALLY_ECHO_DAYS", "3")),
+        lock_wait_seconds=float(env("LOSSTALLY_LOCK_WAIT_SECONDS", "300")),
+        shard_articles=int(env("LOSSTALLY_SHARD_ARTICLES", "500")),
     )
 
 
