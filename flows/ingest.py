@@ -17,6 +17,8 @@ from flows.articles import read_articles
 from flows.files import batches, file_inventory
 from flows.dq import checked_warehouse, staged_flags
 from flows.report import run_markdown
+from flows.lock import holding_warehouse_lock
+from flows.problems import NothingReadable, decoding_note, logged_problems, nothing_read_message
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION, figures_from_articles
 from transforms.timing import figure_timing
@@ -93,7 +95,7 @@ def staged_rows(run_id: str, files: pl.DataFrame, read_log: pl.DataFrame, checke
     per_article = figures.group_by("article_id").len("figures")
     loaded_log = articles.select(
         path="file", source_file="source_file", file_sha256="file_sha256", article_id="article_id",
-        status=pl.lit("loaded"), reason=pl.lit(None, pl.String),
+        status=pl.lit("loaded"), reason=decoding_note(),
     ).join(per_article, on="article_id", how="left").with_columns(pl.col("figures").fill_null(0))
     bad_articles = checked["article_issues"].group_by("article_id").agg(reason=pl.col("reason").str.join("; "))
     quarantined_log = (
@@ -171,6 +173,7 @@ def published_warehouse(work_db: Path, db_path: Path) -> str:
 
 
 @flow(name="ingest", log_prints=True)
+@holding_warehouse_lock
 def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int | None = None) -> dict:
     """Ingest the article files under raw_dir into the DuckDB warehouse at db; returns the run summary."""
     config = settings()
@@ -190,12 +193,17 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
     logger.info("discover: %d files, %d new, %d skipped, %d quarantined", inventory.height, pending.height,
                 (inventory["status"] == "skipped").sum(), (inventory["status"] == "quarantined").sum())
     logged_inventory(work_db, run_id, inventory)
+    problems = logged_problems(logger, inventory.rename({"source_file": "path"})) if inventory.height else 0
+    if not inventory.height:
+        logger.info("discover: no files in %s", raw)
 
-    totals = {"articles": 0, "figures": 0, "figure_quarantine": 0, "read_problems": 0}
+    totals = {"articles": 0, "figures": 0, "figure_quarantine": 0, "read_problems": 0, "articles_read": 0}
     results, suite_results = [], []
     for number, files in enumerate(batches(pending, batch_files or config.batch_files), start=1):
         t0 = time.perf_counter()
         articles, read_log = read_batch(raw, files)
+        problems += logged_problems(logger, read_log, articles)
+        totals["articles_read"] += articles.height
         figures = extracted_figures(articles)
         checked = validated_batch(articles, figures) | {"articles_in": articles}
         counts = loaded_batch(work_db, staged_rows(run_id, files, read_log, checked))
@@ -221,4 +229,9 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
     summary = run_report(work_db, run | {"claims": claims}, dq, config.top_claims)
     published = published_warehouse(work_db, db_path)
     logger.info("publish: %s", published)
-    return summary | {"published": published}
+    if failure := nothing_read_message(inventory, totals["articles_read"]):
+        raise NothingReadable(failure)
+    if problems:
+        logger.warning("completed with %d warnings: files or items not loaded, each with its reason in ingest_log "
+                       "(run_id = '%s')", problems, run_id)
+    return summary | {"published": published, "warnings": problems}
