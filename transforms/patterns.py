@@ -238,6 +238,13 @@ def claimant_alias(attributed_only: bool) -> str:
 
 
 @cache
+def claimant_alias_lowercase(attributed_only: bool) -> str:
+    """A claimant alias mention in lowercased text (case-sensitive, so fast)."""
+    phrases = {lx.normalized(p) for p in lx.claimant_alias_phrases(attributed_only)}
+    return rf"(?s).*?\b(?P<alias>{lx.alternation(phrases)})\b"
+
+
+@cache
 def attribution_after() -> str:
     """Right after a name: a speech verb, maybe after an apposition ("Milley, chairman of ..., said")."""
     return (
