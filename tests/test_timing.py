@@ -50,3 +50,12 @@ def test_no_published_date_gives_no_claim_date():
 ])
 def test_period_is_detected_from_the_sentence(sentence, period):
     assert timing_of(sentence)["period"] == period
+
+
+def test_an_increment_next_to_a_total_covers_the_time_since_the_previous_report():
+    figures = pl.DataFrame({"figure_id": ["total", "plus"], "article_id": ["a", "a"],
+                            "sentence": ["personnel – about 17,700 (+200)"] * 2,
+                            "qualifier_rule": ["approx_cue", "increment"]})
+    articles = pl.DataFrame({"article_id": ["a"], "published_at": [PUBLISHED]})
+    periods = dict(figure_timing(figures, articles).select("figure_id", "period").iter_rows())
+    assert periods == {"total": None, "plus": "increment"}

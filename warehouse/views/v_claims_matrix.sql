@@ -1,7 +1,7 @@
 -- Per category and party (whose losses), month by month: what that side claims about its own
 -- losses, what its adversaries claim about them, and third-party estimates (claimant_party is
--- null, wire copy left out). Each cell is the latest claim up to the end of that month; the
--- latest month of each row has is_latest = true.
+-- null, wire copy left out). Each cell is the latest running total (period cumulative or
+-- unstated) up to the end of that month; the latest month of each row has is_latest = true.
 create or replace view v_claims_matrix as
 with claims as (
     select
@@ -17,7 +17,7 @@ with claims as (
         qualifier,
         first_seen
     from v_claim
-    where party is not null and first_seen is not null
+    where party is not null and first_seen is not null and coalesce(period, 'cumulative') = 'cumulative'
 ),
 sourced as (
     select * from claims where source is not null
