@@ -31,6 +31,7 @@ INFO = "info"
 
 ARTICLES = "articles"
 FIGURES = "figures"
+CLAIMS = "claims"
 
 # Figure columns that must never be null (party may be: unknown side is a warning, not an error).
 REQUIRED_FIGURE_COLUMNS: tuple[str, ...] = (
@@ -95,10 +96,30 @@ def figure_checks() -> tuple[Check, ...]:
     )  # fmt: skip
 
 
-# The suites, by name. Issue 5 adds the claims suite here (CLAIMS = "claims": claim_checks()) once
-# the claim table exists; every suite listed here is validated, recorded in dq_result and in the
-# Data Docs without further changes.
-SUITE_CHECKS: dict[str, Callable[[], tuple[Check, ...]]] = {ARTICLES: article_checks, FIGURES: figure_checks}
+def claim_checks() -> tuple[Check, ...]:
+    """The claims suite over the rebuilt claim table: ids unique, counts and dates coherent."""
+    return (
+        Check("claim_id_unique", CRITICAL, "ExpectColumnValuesToBeUnique", {"column": "claim_id"}),
+        Check("claim_value_positive", CRITICAL, "ExpectColumnValuesToBeBetween",
+              {"column": "value", "min_value": 0, "strict_min": True}),
+        Check("mentions_at_least_one", CRITICAL, "ExpectColumnValuesToBeBetween",
+              {"column": "mention_count", "min_value": 1}),
+        Check("outlets_within_mentions", CRITICAL, "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "mention_count", "column_B": "outlet_count", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}),
+        Check("last_seen_not_before_first_seen", CRITICAL, "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "last_seen", "column_B": "first_seen", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}),
+        Check("claim_date_known", WARNING, "ExpectColumnValuesToNotBeNull", {"column": "first_seen"}),
+    )  # fmt: skip
+
+
+# The suites, by name: every suite listed here is validated, recorded in dq_result and in the
+# Data Docs. articles and figures run on each batch before its load; claims on the claim table
+# after it is rebuilt (claims are derived, so a failure is reported, never quarantined).
+SUITE_CHECKS: dict[str, Callable[[], tuple[Check, ...]]] = {
+    ARTICLES: article_checks, FIGURES: figure_checks, CLAIMS: claim_checks,
+}
 
 
 def expectation_of(check: Check) -> Expectation:
@@ -119,7 +140,12 @@ def figure_expectations() -> list[Expectation]:
     return [expectation_of(check) for check in figure_checks()]
 
 
-SUITES = {ARTICLES: article_expectations, FIGURES: figure_expectations}
+def claim_expectations() -> list[Expectation]:
+    """The claims suite as GX expectations."""
+    return [expectation_of(check) for check in claim_checks()]
+
+
+SUITES = {ARTICLES: article_expectations, FIGURES: figure_expectations, CLAIMS: claim_expectations}
 
 
 def checked_columns(kwargs: dict[str, Any]) -> tuple[str, ...]:
@@ -162,4 +188,14 @@ REASONS: dict[str, pl.Expr] = {
     "start_not_negative": pl.format("start {} < 0", pl.col("start")),
     "end_after_start": pl.format("end {} <= start {}", pl.col("end"), pl.col("start")),
     "end_inside_text": pl.format("end {} > text_length {}", pl.col("end"), pl.col("text_length")),
+    "claim_id_unique": duplicate_reason("claim_id"),
+    "claim_value_positive": pl.format("claim value {} is not > 0", pl.col("value")),
+    "mentions_at_least_one": pl.format("mention_count {} < 1", pl.col("mention_count")),
+    "outlets_within_mentions": pl.format(
+        "outlet_count {} > mention_count {}", pl.col("outlet_count"), pl.col("mention_count")
+    ),
+    "last_seen_not_before_first_seen": pl.format(
+        "last_seen {} < first_seen {}", pl.col("last_seen"), pl.col("first_seen")
+    ),
+    "claim_date_known": pl.lit("no claim date: the articles have no publication date"),
 }  # fmt: skip

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from expectations.suites import ARTICLES, CRITICAL, FIGURES, REASONS, SUITES, WARNING, checked_columns
+from expectations.suites import ARTICLES, CLAIMS, CRITICAL, FIGURES, REASONS, SUITES, WARNING, checked_columns
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult
@@ -197,6 +197,11 @@ def figures_with_text_length(figures: pl.DataFrame, articles: pl.DataFrame) -> p
 def validate_articles(articles: pl.DataFrame) -> Validation:
     """The articles suite's verdict on an article frame (ARTICLE_SCHEMA)."""
     return validation(articles, ARTICLES)
+
+
+def validate_claims(claims: pl.DataFrame) -> Validation:
+    """The claims suite's verdict on the claim table; a claim's article is its provenance article."""
+    return validation(claims.with_columns(article_id=pl.col("provenance_article_id")), CLAIMS)
 
 
 def validate_figures(figures: pl.DataFrame, articles: pl.DataFrame) -> Validation:

@@ -128,6 +128,12 @@ def checked_warehouse(
     stamp = datetime.now(timezone.utc).replace(tzinfo=None)
     con = wh.connect(db_path)
     try:
+        if suite_results:  # something loaded this run: the rebuilt claims go through their suite
+            from expectations.validate import validate_claims
+
+            claim_check = validate_claims(con.execute("select * from claim").pl())
+            batch_results = [*batch_results, claim_check.results]
+            suite_results = [*suite_results, *claim_check.suite_results]
         failures = consistency_failures(con)
         dq = pl.concat([gx_run_results(batch_results), consistency_results(failures, figures_checked(con))])
         recorded_results(con, run_id, dq, consistency_flags(failures), stamp)

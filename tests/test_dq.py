@@ -162,7 +162,7 @@ def test_gx_rows_of_several_batches_are_one_row_per_check():
                                .select("article_id", "file", "text"))
     rows = gx_run_results([first.results, second.results])
     assert not rows.select("suite", "check").is_duplicated().any()
-    assert rows.height == first.results.height + len(SUITE_CHECKS["figures"]())
+    assert rows.height == sum(len(checks()) for checks in SUITE_CHECKS.values())
     empty = rows.filter(pl.col("check") == "text_not_empty").row(0, named=True)
     assert (empty["success"], empty["unexpected_count"], empty["rows_checked"]) == (False, 1, 3)
 
@@ -233,3 +233,21 @@ def test_runs_record_one_result_per_check_docs_and_counts_add_up(prefect_api, sa
     assert index.as_uri() in markdown and "series_not_falling" in markdown
     html = index.read_text("utf-8")
     assert "articles" in html and "figures" in html and run_ids[0] in html
+
+
+def test_the_claims_suite_passes_coherent_claims_and_fails_incoherent_ones():
+    from expectations.validate import validate_claims
+
+    def claim(claim_id, mentions=1, outlets=1, first=DAY, last=DAY, value=10):
+        return {"claim_id": claim_id, "value": value, "mention_count": mentions, "outlet_count": outlets,
+                "first_seen": first, "last_seen": last, "provenance_article_id": "a1"}
+
+    good = validate_claims(pl.DataFrame([claim("c1"), claim("c2", mentions=3, outlets=2)]))
+    assert good.results["success"].all()
+    bad = validate_claims(pl.DataFrame([
+        claim("c1"), claim("c1"), claim("c3", outlets=4, mentions=2), claim("c4", value=0),
+        claim("c5", first=DAY, last=date(2000, 1, 1)), claim("c6", first=None, last=None),
+    ]))
+    failed = dict(bad.results.filter(~pl.col("success")).select("check", "unexpected_count").iter_rows())
+    assert failed == {"claim_id_unique": 2, "outlets_within_mentions": 1, "claim_value_positive": 1,
+                      "last_seen_not_before_first_seen": 1, "claim_date_known": 1}
