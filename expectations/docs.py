@@ -2,11 +2,14 @@
 
 The results of each run are stored as JSON under <docs>/validation-results (a filesystem validation
 results store), so the site's index lists every run, not only the last one; the HTML is written
-under <docs> by GX's SiteBuilder. Open <docs>/index.html in a browser.
+under <docs> by GX's SiteBuilder. GX's index.html lists the runs with scripts from CDNs, which an
+offline machine cannot load, so <docs>/runs.html lists them in plain HTML: open that one.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import os
 from collections import Counter
@@ -21,8 +24,46 @@ RESULTS_STORE = "losstally_validation_results"
 
 
 def index_path(docs_dir: Path) -> Path:
-    """Where the Data Docs site's index page is."""
-    return docs_dir / "index.html"
+    """Where the Data Docs' offline index page is (GX's own index.html needs its CDN scripts)."""
+    return docs_dir / "runs.html"
+
+
+def stored_results(docs_dir: Path) -> list[dict]:
+    """Every stored suite result: suite, run, time, batch, success, counts and its HTML page."""
+    rows = []
+    for path in sorted((docs_dir / "validation-results").glob("*/*/*/*.json")):
+        suite, run, run_time, batch = path.relative_to(docs_dir / "validation-results").with_suffix("").parts
+        result = json.loads(path.read_text("utf-8"))
+        stats = result.get("statistics", {})
+        rows.append({"suite": suite, "run": run, "time": run_time, "batch": batch, "success": result["success"],
+                     "evaluated": stats.get("evaluated_expectations", 0),
+                     "failed": stats.get("unsuccessful_expectations", 0),
+                     "page": f"validations/{suite}/{run}/{run_time}/{batch}.html"})
+    return rows
+
+
+def offline_index_html(results: list[dict]) -> str:
+    """A self-contained page (no scripts, no CDN) linking every validation page, newest run first."""
+    rows = sorted(results, key=lambda r: (r["time"], r["suite"], r["batch"]), reverse=True)
+    lines = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>losstally data quality</title><style>",
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:4px 10px;"
+        "border-bottom:1px solid #ddd;text-align:left}.fail{color:#b00;font-weight:bold}.ok{color:#070}",
+        "</style></head><body><h1>losstally data quality</h1>",
+        "<p>Great Expectations validation results of every run, newest first. Each link opens GX's page "
+        "for one suite and batch. (GX's own <a href='index.html'>index.html</a> needs internet access "
+        "for its scripts.)</p>",
+        "<table><tr><th>run time (UTC)</th><th>run</th><th>suite</th><th>batch</th><th>status</th>"
+        "<th>expectations</th><th>failed</th></tr>",
+    ]
+    for r in rows:
+        status = "<span class='ok'>passed</span>" if r["success"] else "<span class='fail'>failed</span>"
+        lines.append(f"<tr><td>{html.escape(r['time'])}</td><td>{html.escape(r['run'])}</td>"
+                     f"<td>{html.escape(r['suite'])}</td><td><a href='{html.escape(r['page'])}'>"
+                     f"{html.escape(r['batch'])}</a></td><td>{status}</td><td>{r['evaluated']}</td>"
+                     f"<td>{r['failed']}</td></tr>")
+    lines.append("</table></body></html>")
+    return "\n".join(lines)
 
 
 def docs_context(docs_dir: Path) -> Any:
@@ -79,4 +120,5 @@ def built_data_docs(suite_results: list[Any], docs_dir: Path, run_name: str) -> 
         context.validation_results_store.set(key, suite_result)
         keys.append(key)
     context.build_data_docs(site_names=[SITE], resource_identifiers=keys)
+    index_path(docs_dir).write_text(offline_index_html(stored_results(docs_dir)), "utf-8")
     return index_path(docs_dir)

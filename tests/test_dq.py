@@ -3,6 +3,7 @@ per run, `losstally dq`, the Data Docs, and nothing vanishing between extraction
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
@@ -229,10 +230,13 @@ def test_runs_record_one_result_per_check_docs_and_counts_add_up(prefect_api, sa
             "artifacts": ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_ids[0]])).model_dump(
                 mode="json", exclude_unset=True), "limit": 50, "offset": 0, "sort": "CREATED_DESC"})
     markdown = {a["key"]: a["data"] for a in response.json()}["dq-results"]
-    index = tmp_path / "dq-docs" / "index.html"
+    index = tmp_path / "dq-docs" / "runs.html"
     assert index.as_uri() in markdown and "series_not_falling" in markdown
     html = index.read_text("utf-8")
-    assert "articles" in html and "figures" in html and run_ids[0] in html
+    assert "articles" in html and "figures" in html and "claims" in html and run_ids[0] in html
+    assert "<script" not in html  # opens offline: no scripts from CDNs
+    pages = re.findall(r"href='(validations/[^']+\.html)'", html)
+    assert pages and all((index.parent / page).exists() for page in pages)
 
 
 def test_the_claims_suite_passes_coherent_claims_and_fails_incoherent_ones():
