@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +21,9 @@ from flows.dq import checked_warehouse, staged_flags
 from flows.report import run_markdown
 from flows.lock import holding_warehouse_lock
 from flows.problems import NothingReadable, decoding_note, logged_problems, nothing_read_message
+from flows.progress import reported
+from flows.retries import WRITE_RETRIES
+from flows.runners import extraction_runner
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION, figures_from_articles
 from transforms.timing import figure_timing
@@ -30,7 +35,7 @@ def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **WRITE_RETRIES)
 def discovered_files(raw_dir: Path, db_path: Path, max_file_bytes: int) -> pl.DataFrame:
     """Every file under the raw folder, marked pending, skipped (already loaded) or quarantined."""
     con = wh.connect(db_path)
@@ -53,6 +58,13 @@ def extracted_figures(articles: pl.DataFrame) -> pl.DataFrame:
     """The loss figures of a batch of articles (transforms/), with when each was claimed and its period."""
     figures = figures_from_articles(articles.select("article_id", "file", "text"))
     return figures.join(figure_timing(figures, articles), on="figure_id", how="left", maintain_order="left")
+
+
+def sharded_figures(runner, articles: pl.DataFrame, shard_articles: int) -> pl.DataFrame:
+    """The figures of a batch, extracted shard by shard on the task runner (threads or Dask), in article order."""
+    shards = batches(articles, shard_articles) or [articles]
+    futures = [runner.submit(extracted_figures, {"articles": shard}) for shard in shards]
+    return pl.concat([future.result() for future in futures], how="diagonal_relaxed")
 
 
 @task(cache_policy=NO_CACHE)
@@ -120,7 +132,7 @@ def loaded_batch(db_path: Path, staged: dict[str, pl.DataFrame]) -> dict[str, in
         con.close()
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **WRITE_RETRIES)
 def logged_inventory(db_path: Path, run_id: str, inventory: pl.DataFrame) -> None:
     """Record the files that discovery skipped or quarantined in the ingest log."""
     rows = inventory.filter(pl.col("status") != "pending").select(
@@ -134,7 +146,7 @@ def logged_inventory(db_path: Path, run_id: str, inventory: pl.DataFrame) -> Non
         con.close()
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **WRITE_RETRIES)
 def run_report(db_path: Path, run: dict, dq: pl.DataFrame, top: int) -> dict:
     """Write the run to the warehouse, and publish the run's artifacts (dq: one row per check, recorded)."""
     con = wh.connect(db_path)
@@ -156,7 +168,7 @@ def run_report(db_path: Path, run: dict, dq: pl.DataFrame, top: int) -> dict:
     return summary
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **WRITE_RETRIES)
 def rebuilt_claims(db_path: Path, echo_days: int) -> int:
     """Rebuild the claims ledger from the figures (echo detection across outlets)."""
     con = wh.connect(db_path)
@@ -172,9 +184,29 @@ def published_warehouse(work_db: Path, db_path: Path) -> str:
     return str(wh.published_database(work_db, db_path))
 
 
-@flow(name="ingest", log_prints=True)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+def published_parquet(db_path: Path) -> str:
+    """Every v_* view of the published database as Parquet in parquet/ next to it, each file replaced atomically."""
+    folder = db_path.parent / "parquet"
+    staging = folder / f".staging-{os.getpid()}"
+    try:
+        for _view, path, _rows in wh.exported_views(db_path, staging, "parquet"):
+            os.replace(path, folder / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return str(folder)
+
+
+def ingest_run_name() -> str:
+    """The run name: ingest-<raw folder>-<UTC time>, so the UI tells which batch a run took."""
+    raw = flow_run.parameters.get("raw_dir") or settings().raw_dir
+    return f"ingest-{Path(raw).name}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
+
+
+@flow(name="ingest", flow_run_name=ingest_run_name, log_prints=True)
 @holding_warehouse_lock
-def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int | None = None) -> dict:
+def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int | None = None,
+           task_runner: str = "threads") -> dict:
     """Ingest the article files under raw_dir into the DuckDB warehouse at db; returns the run summary."""
     config = settings()
     raw = Path(raw_dir) if raw_dir else config.raw_dir
@@ -193,29 +225,35 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
     logger.info("discover: %d files, %d new, %d skipped, %d quarantined", inventory.height, pending.height,
                 (inventory["status"] == "skipped").sum(), (inventory["status"] == "quarantined").sum())
     logged_inventory(work_db, run_id, inventory)
+    reported(f"discover: {inventory.height} files, {pending.height} new", files_total=pending.height)
     problems = logged_problems(logger, inventory.rename({"source_file": "path"})) if inventory.height else 0
     if not inventory.height:
         logger.info("discover: no files in %s", raw)
 
     totals = {"articles": 0, "figures": 0, "figure_quarantine": 0, "read_problems": 0, "articles_read": 0}
     results, suite_results = [], []
-    for number, files in enumerate(batches(pending, batch_files or config.batch_files), start=1):
-        t0 = time.perf_counter()
-        articles, read_log = read_batch(raw, files)
-        problems += logged_problems(logger, read_log, articles)
-        totals["articles_read"] += articles.height
-        figures = extracted_figures(articles)
-        checked = validated_batch(articles, figures) | {"articles_in": articles}
-        counts = loaded_batch(work_db, staged_rows(run_id, files, read_log, checked))
-        results.append(checked["results"])
-        suite_results += checked["suite_results"]
-        totals["articles"] += counts["article"]
-        totals["figures"] += counts["figure"]
-        totals["figure_quarantine"] += counts["figure_quarantine"]
-        totals["read_problems"] += read_log.height
-        logger.info("batch %d: %d files → %d articles, %d figures loaded, %d quarantined in %.2fs", number,
-                    files.height, counts["article"], counts["figure"], counts["figure_quarantine"],
-                    time.perf_counter() - t0)
+    with extraction_runner(task_runner) as runner:
+        for number, files in enumerate(batches(pending, batch_files or config.batch_files), start=1):
+            t0 = time.perf_counter()
+            reported(f"batch {number}: read {files.height} files")
+            articles, read_log = read_batch(raw, files)
+            problems += logged_problems(logger, read_log, articles)
+            totals["articles_read"] += articles.height
+            reported(f"batch {number}: extract {articles.height} articles ({task_runner})")
+            figures = sharded_figures(runner, articles, config.shard_articles)
+            checked = validated_batch(articles, figures) | {"articles_in": articles}
+            reported(f"batch {number}: check and load {figures.height} figures")
+            counts = loaded_batch(work_db, staged_rows(run_id, files, read_log, checked))
+            results.append(checked["results"])
+            suite_results += checked["suite_results"]
+            totals["articles"] += counts["article"]
+            totals["figures"] += counts["figure"]
+            totals["figure_quarantine"] += counts["figure_quarantine"]
+            totals["read_problems"] += read_log.height
+            logger.info("batch %d: %d files → %d articles, %d figures loaded, %d quarantined in %.2fs", number,
+                        files.height, counts["article"], counts["figure"], counts["figure_quarantine"],
+                        time.perf_counter() - t0)
+            reported(f"batch {number}: loaded", files_done=files.height)
 
     run = {
         "run_id": run_id, "flow_run_name": flow_run.name, "raw_dir": str(raw), "started_at": started,
@@ -223,12 +261,16 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
         "articles_loaded": totals["articles"], "figures_loaded": totals["figures"],
         "figures_quarantined": totals["figure_quarantine"],
     }
+    reported("claims: rebuild the ledger")
     claims = rebuilt_claims(work_db, config.echo_days)
     logger.info("claims: %d in the ledger", claims)
+    reported("checks: data quality over the warehouse")
     dq = checked_warehouse(work_db, run_id, results, suite_results, config.dq_docs_dir(db_path))
     summary = run_report(work_db, run | {"claims": claims}, dq, config.top_claims)
     published = published_warehouse(work_db, db_path)
-    logger.info("publish: %s", published)
+    parquet = published_parquet(Path(published))
+    logger.info("publish: %s, views as Parquet in %s", published, parquet)
+    reported(f"publish: {published}")
     if failure := nothing_read_message(inventory, totals["articles_read"]):
         raise NothingReadable(failure)
     if problems:

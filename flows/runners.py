@@ -1,0 +1,39 @@
+"""Where the extract step's shards run: Prefect's thread pool here, or a Dask cluster (prefect-dask).
+
+The ingest flow opens one task runner for the whole run and submits each batch's shards of articles
+to it; everything that writes the warehouse stays in the flow, one task at a time.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+TASK_RUNNERS = ("threads", "dask")
+
+
+def dask_cluster_kwargs() -> dict:
+    """A LocalCluster of worker processes on the loopback interface (LOSSTALLY_DASK_WORKERS, default ≤ 4)."""
+    workers = int(os.environ.get("LOSSTALLY_DASK_WORKERS", min(4, os.cpu_count() or 1)))
+    return {"n_workers": workers, "threads_per_worker": 1, "processes": True, "host": "127.0.0.1",
+            "dashboard_address": None}
+
+
+def dask_task_runner() -> TaskRunner:
+    """prefect-dask's DaskTaskRunner: the scheduler at LOSSTALLY_DASK_ADDRESS, else a temporary LocalCluster."""
+    from prefect_dask import DaskTaskRunner
+
+    address = os.environ.get("LOSSTALLY_DASK_ADDRESS")
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs=dask_cluster_kwargs())
+
+
+def extraction_runner(name: str) -> TaskRunner:
+    """The task runner named by the flow's task_runner parameter ("threads" or "dask"), not yet started."""
+    if name == "threads":
+        return ThreadPoolTaskRunner(max_workers=min(4, os.cpu_count() or 1))
+    if name == "dask":
+        return dask_task_runner()
+    raise ValueError(f"task_runner must be one of {', '.join(TASK_RUNNERS)}, not {name!r}")
