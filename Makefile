@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 export UV_PYTHON_DOWNLOADS := never
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help setup run test test-fast bench-dq extract sql clean
+.PHONY: help setup run serve test test-fast bench-dq extract sql clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ setup: $(VENV)/.synced ## create .venv from uv.lock (done by every target)
 
 run: setup ## ingest data/sample into warehouse/losstally.duckdb and print the summary
 	$(BIN)/losstally run
+
+serve: setup ## Prefect server + UI on 127.0.0.1:4200, the deployments of prefect.yaml and a worker (Ctrl-C stops)
+	$(BIN)/losstally serve
 
 test: setup ## run the whole test suite, integration tests included
 	$(BIN)/python -m pytest
