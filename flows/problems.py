@@ -20,7 +20,7 @@ class NothingReadable(RuntimeError):
 def problem_rows(log: pl.DataFrame) -> pl.DataFrame:
     """The ingest-log rows that are problems: not loaded, and not a routine skip (already loaded, duplicate, hidden)."""
     routine = pl.any_horizontal(pl.col("reason").str.starts_with(p) for p in ROUTINE_SKIPS)
-    return log.filter((pl.col("status") != "loaded") & ~routine.fill_null(False))
+    return log.filter(pl.col("status").is_in(["skipped", "quarantined"]) & ~routine.fill_null(False))
 
 
 def logged_problems(logger, log: pl.DataFrame, articles: pl.DataFrame | None = None) -> int:
