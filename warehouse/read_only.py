@@ -23,8 +23,16 @@ class NotReadOnly(ValueError):
 
 
 def statement_types(sql: str) -> list[str]:
-    """The type of each statement in a SQL string (SELECT, INSERT, COPY, ...), as DuckDB parses them."""
-    return [statement.type.name for statement in duckdb.extract_statements(sql)]
+    """The type of each statement in a SQL string (SELECT, INSERT, COPY, ...); INSTALL by its name, not LOAD."""
+    return [statement_type(statement) for statement in duckdb.extract_statements(sql)]
+
+
+def statement_type(statement) -> str:
+    """The type of one parsed statement; DuckDB parses INSTALL as LOAD, so the words say which it is."""
+    words = statement.query.split()
+    if statement.type.name == "LOAD" and "INSTALL" in (w.upper() for w in words[:2]):
+        return "INSTALL"
+    return statement.type.name
 
 
 def checked_query(sql: str) -> str:
