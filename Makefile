@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 export UV_PYTHON_DOWNLOADS := never
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help setup run serve test test-fast bench-dq extract sql clean
+.PHONY: help setup run serve test test-fast bench-dq bench bench-chart extract sql clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,6 +41,18 @@ test-fast: setup ## the suite without the slow integration tests
 
 bench-dq: setup ## time the data-quality step on 1 million synthetic figures (JSON)
 	$(BIN)/python bench/bench_validate.py
+
+N ?= 100000
+SEED ?= 42
+
+bench: setup ## speed, memory and F1 on N synthetic articles (N=100000): bench/results/latest.json
+	$(UV) sync --frozen --group bench --python $(PYTHON)
+	$(BIN)/python bench/run_bench.py --n $(N) --seed $(SEED)
+	$(BIN)/python bench/chart.py
+
+bench-chart: setup ## chart time and peak RSS against N from bench/results/*.json (PNG)
+	$(UV) sync --frozen --group bench --python $(PYTHON)
+	$(BIN)/python bench/chart.py
 
 clean: ## remove the warehouse, Prefect state and the virtual environments
 	rm -rf $(VENV) $(CURDIR)/.venv-tools $(CURDIR)/.prefect warehouse/*.duckdb* warehouse/dq-docs
