@@ -42,7 +42,7 @@ class Settings:
 
     def dq_docs_dir(self, db_path: Path | None = None) -> Path:
         """The Data Docs folder: LOSSTALLY_DQ_DOCS, else dq-docs/ next to the warehouse (warehouse/dq-docs)."""
-        return self.dq_docs or (db_path or self.db_path).parent / "dq-docs"
+        return (self.dq_docs or (db_path or self.db_path).parent / "dq-docs").absolute()  # GX wants it absolute
 
 
 def settings() -> Settings:
