@@ -110,17 +110,33 @@ def ascii_boundaries(pattern: str) -> str:
     return pattern.replace(r"\b", r"(?-u:\b)")
 
 
+PARTITION = "(?s).*?"  # the text before a match: pieces up to each match end give its offsets
+
+
+def match_core(pattern: str) -> str:
+    """A pattern without its leading "any text before" part (the partition prefix or a `before` group)."""
+    return pattern.replace(PARTITION, "(?s)", 1) if pattern.startswith(PARTITION) else pattern.replace("(?P<before>.*?)", "", 1)
+
+
 def _positions(frame: pl.DataFrame, pattern: str, key: list[str]) -> pl.DataFrame:
-    """Pieces of `masked` up to the end of each match of pattern, with the match end offset."""
-    pattern = ascii_boundaries(pattern)
+    """Each match of pattern in `masked`: its text (`match`) and the offset of its end (`match_end`).
+
+    The partition pieces (text up to each match end) only give the offsets; the match text itself comes
+    from a second, capture-free pass of the same pattern, so that groups are later parsed from the short
+    match text instead of the long piece (captures over long text leave the fast DFA).
+    """
+    core = ascii_boundaries(match_core(pattern))
     # Only rows with a match go through the (slower) partition extraction.
     return (
-        frame.filter(pl.col("masked").str.contains(pattern))
-        .select(*key, "masked", piece=pl.col("masked").str.extract_all(pattern))
-        .drop("masked")
-        .explode("piece")
-        .drop_nulls("piece")
-        .with_columns(match_end=pl.col("piece").str.len_chars().cast(pl.Int64).cum_sum().over(key))
+        frame.filter(pl.col("masked").str.contains(core))
+        .select(
+            *key,
+            match_end=pl.col("masked").str.extract_all(f"{PARTITION}(?:{core})")
+            .list.eval(pl.element().str.len_chars().cast(pl.Int64).cum_sum()),
+            match=pl.col("masked").str.extract_all(core),
+        )
+        .explode("match_end", "match")
+        .drop_nulls("match_end")
     )
 
 
@@ -172,8 +188,8 @@ def atom_values(atom: pl.Expr, distinct_word_values: pl.DataFrame) -> pl.Expr:
 
 def number_mentions(sents: pl.DataFrame) -> pl.DataFrame:
     """Each number or range in a sentence: surface, offsets, value and value_high."""
-    found = _positions(sents, f"(?s).*?(?:{px.number()})", SENTENCE_KEY)
-    groups = found["piece"].str.extract_groups(f"(?s)^.*?(?P<figure>{px.number()})$").struct.unnest()
+    found = _positions(sents, px.number(), SENTENCE_KEY)
+    groups = found["match"].str.extract_groups(f"(?s)^(?P<figure>{px.number()})$").struct.unnest()
     found = pl.concat([found, groups], how="horizontal").with_columns(
         low_atom=pl.coalesce("low", "low_between"),
         high_atom=pl.coalesce("high", "high_between"),
@@ -218,7 +234,7 @@ def number_mentions(sents: pl.DataFrame) -> pl.DataFrame:
 def singleton_mentions(sents: pl.DataFrame) -> pl.DataFrame:
     """Each "a"/"an" that introduces a counted head noun: a possible count of one."""
     found = _positions(sents, px.singleton(), SENTENCE_KEY)
-    groups = found["piece"].str.extract_groups(ascii_boundaries(px.singleton() + "$")).struct.unnest()
+    groups = found["match"].str.extract_groups(ascii_boundaries("^" + match_core(px.singleton()) + "$")).struct.unnest()
     return pl.concat([found, groups.select("figure", "tail")], how="horizontal").select(
         *SENTENCE_KEY,
         start=pl.col("match_end") - pl.col("tail").str.len_chars().cast(pl.Int64) - pl.col("figure").str.len_chars().cast(pl.Int64),
@@ -506,8 +522,7 @@ def claimant_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
     lowered = contexts.select(*SENTENCE_KEY, masked=pl.col("masked").str.to_lowercase())
     for attributed_only in (False, True):
         found = _positions(lowered, px.claimant_alias_lowercase(attributed_only), SENTENCE_KEY)
-        alias = found["piece"].str.extract(ascii_boundaries(px.claimant_alias_lowercase(attributed_only) + "$"), 1)
-        parts.append(found.with_columns(alias_length=alias.str.len_chars().cast(pl.Int64), attributed_only=pl.lit(attributed_only)))
+        parts.append(found.with_columns(alias_length=pl.col("match").str.len_chars().cast(pl.Int64), attributed_only=pl.lit(attributed_only)))
     found = pl.concat(parts).join(contexts.select(*SENTENCE_KEY, "masked"), on=SENTENCE_KEY)
     found = found.with_columns(
         alias_start=pl.col("match_end") - pl.col("alias_length"),
@@ -698,7 +713,7 @@ def party_cues(contexts: pl.DataFrame, sentence_claimants: pl.DataFrame, mention
     Sides named inside an attributed claimant ("the Ukrainian General Staff said") are not cues.
     """
     found = _positions(contexts, px.party_cue(), SENTENCE_KEY)
-    groups = found["piece"].str.extract_groups(ascii_boundaries(px.party_cue() + "$")).struct.unnest()
+    groups = found["match"].str.extract_groups(ascii_boundaries("^" + match_core(px.party_cue()) + "$")).struct.unnest()
     found = pl.concat([found, groups], how="horizontal")
     inside_claimant = (
         found.select(*SENTENCE_KEY, "match_end")
@@ -749,7 +764,7 @@ def country_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
     pattern = f"(?s).*?\\b({lx.alternation(lx.country_phrases())})\\b"
     found = _positions(contexts.filter("disaster"), pattern, SENTENCE_KEY)
     return (
-        found.with_columns(country=_map(pl.col("piece").str.extract(ascii_boundaries(pattern + "$"), 1), lx.countries()))
+        found.with_columns(country=_map(pl.col("match"), lx.countries()))
         .join(contexts.select(*SENTENCE_KEY, "sentence_start"), on=SENTENCE_KEY)
         .select("article_id", "sentence_no", position=pl.col("sentence_start") + pl.col("match_end"), country="country")
         .drop_nulls("country")
@@ -760,7 +775,7 @@ def country_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
 def launcher_cues(contexts: pl.DataFrame) -> pl.DataFrame:
     """Every side named as launching projectiles, with its offset in the article."""
     found = _positions(contexts, px.launcher(), SENTENCE_KEY)
-    name = found["piece"].str.extract(ascii_boundaries(px.launcher() + "$"), 1)
+    name = found["match"].str.extract(ascii_boundaries("^" + match_core(px.launcher()) + "$"), 1)
     return (
         found.with_columns(name=name)
         .join(contexts.select(*SENTENCE_KEY, "sentence_start"), on=SENTENCE_KEY)
