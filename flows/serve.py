@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -136,8 +137,9 @@ class LocalPrefect:
 
 
 @contextmanager
-def local_prefect(port: int, home: Path, output: IO | None = None, **extra: str) -> Iterator[LocalPrefect]:
-    """A running server on 127.0.0.1:port with the deployments and a worker, stopped on exit."""
+def local_prefect(port: int, home: Path, output: IO | None = None, queue: str | None = None,
+                  **extra: str) -> Iterator[LocalPrefect]:
+    """A running server on 127.0.0.1:port with the deployments and a worker (of one queue, or all), stopped on exit."""
     home.mkdir(parents=True, exist_ok=True)
     env = server_environment(port, home, **extra)
     processes: list[subprocess.Popen] = []
@@ -148,13 +150,29 @@ def local_prefect(port: int, home: Path, output: IO | None = None, **extra: str)
         healthy_api(env["PREFECT_API_URL"], server)
         created_work_pool(env["PREFECT_API_URL"])
         worker = started_process(prefect_command("worker", "start", "--pool", WORK_POOL, "--type", "process",
-                                                 "--install-policy", "never", "--name", "losstally-worker"),
+                                                 "--install-policy", "never", "--name", "losstally-worker",
+                                                 *(["--work-queue", queue] if queue else [])),
                                  env, output)
         processes.insert(0, worker)  # stopped first, with its flow runs
         deployed_project(env, output)  # while the worker starts
         yield LocalPrefect(env, processes)
     finally:
-        stopped(processes)
+        with interrupts_deferred():  # a second Ctrl-C (or timeout's SIGINT to the group) must not cut it short
+            stopped(processes)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM while the block runs (main thread only), then restore the handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def stop_on_sigterm() -> None:

@@ -49,6 +49,15 @@ def deployments_by_name(client) -> dict:
             for flow, name in (("ingest", "ingest"), ("reprocess", "reprocess"), ("dq-report", "dq-report"))}
 
 
+def scheduled_runs(client, deployment_id) -> list[int]:
+    """The minutes past the hour of a deployment's scheduled runs (the scheduler made them)."""
+    response = client._client.post("/flow_runs/filter", json={
+        "flow_runs": {"deployment_id": {"any_": [str(deployment_id)]}, "state": {"type": {"any_": ["SCHEDULED"]}}},
+        "limit": 10, "offset": 0, "sort": "EXPECTED_START_TIME_ASC"})
+    response.raise_for_status()
+    return [int(run["expected_start_time"][14:16]) for run in response.json()]
+
+
 def test_ingest_deployment_runs_on_a_worker_and_publishes(tmp_path, sample_copy):
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -56,9 +65,9 @@ def test_ingest_deployment_runs_on_a_worker_and_publishes(tmp_path, sample_copy)
     port, db = free_port(), tmp_path / "warehouse" / "w.duckdb"
     log = (tmp_path / "prefect.log").open("w")
     try:
-        # No scheduler: a quarter-hour passing during the test must not start the scheduled ingest.
-        with local_prefect(port, tmp_path / "prefect-home", output=log, PREFECT_WORKER_QUERY_SECONDS="1",
-                           PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false") as local, \
+        # The worker polls only the queue of the test's run: scheduled runs (default queue) stay put.
+        with local_prefect(port, tmp_path / "prefect-home", output=log, queue="test",
+                           PREFECT_WORKER_QUERY_SECONDS="1") as local, \
                 temporary_settings({PREFECT_API_URL: local.env["PREFECT_API_URL"]}), \
                 get_client(sync_client=True) as client:
             deployments = deployments_by_name(client)
@@ -68,9 +77,12 @@ def test_ingest_deployment_runs_on_a_worker_and_publishes(tmp_path, sample_copy)
             assert [s.schedule.cron for s in deployments["ingest"].schedules] == ["*/15 * * * *"]
             assert deployments["dq-report"].schedules and not deployments["reprocess"].schedules
 
+            client.create_work_queue(name="test", work_pool_name="process")
             created = client.create_flow_run_from_deployment(
-                deployments["ingest"].id, parameters={"raw_dir": str(sample_copy), "db": str(db)})
+                deployments["ingest"].id, parameters={"raw_dir": str(sample_copy), "db": str(db)},
+                work_queue_name="test")
             flow_run = finished_flow_run(client, created.id, timeout=75)
+            scheduled = scheduled_runs(client, deployments["ingest"].id)
             assert flow_run.state.is_completed(), (flow_run.state, log_tail(tmp_path / "prefect.log"))
             assert flow_run.name.startswith("ingest-raw-")
             assert {"losstally", "ingest"} <= set(flow_run.tags)
@@ -78,6 +90,7 @@ def test_ingest_deployment_runs_on_a_worker_and_publishes(tmp_path, sample_copy)
     finally:
         log.close()
 
+    assert scheduled and all(minute % 15 == 0 for minute in scheduled)  # the cron made the next runs
     assert {"ingest-summary", "figures-loaded", "dq-results"} <= set(artifacts)
     con = duckdb.connect(str(db), read_only=True)
     try:
