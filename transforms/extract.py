@@ -35,7 +35,7 @@ def sentences(articles: pl.DataFrame) -> pl.DataFrame:
         articles.select(
             "article_id",
             "file",
-            masked=pl.col("text").str.replace_all(px.ABBREVIATIONS, f"${{1}}{px.DOT}"),
+            masked=pl.col("text").str.replace_all(ascii_boundaries(px.ABBREVIATIONS), f"${{1}}{px.DOT}"),
         )
         .with_columns(piece=pl.col("masked").str.extract_all(px.SENTENCE))
         .drop("masked")
@@ -80,11 +80,9 @@ def sentences(articles: pl.DataFrame) -> pl.DataFrame:
 
 def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
     """Per sentence: loss context, personnel cue and backreference, inherited from the sentence before."""
-    loss = pl.col("masked").str.contains(f"(?i)\\b{px.words('loss_words')}\\b")
+    loss = pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('loss_words')}\\b"))
     cue_words = list(lx.personnel_outcomes("after")) + list(lx.personnel_outcomes("before"))
-    personnel_cue = pl.col("masked").str.extract(
-        f"(?is)^.*\\b({lx.alternation(cue_words)})\\b", 1
-    )
+    personnel_cue = last_match(pl.col("masked"), f"(?i)\\b{lx.alternation(cue_words)}\\b").struct.field("match")
     continues = (
         pl.col("masked").str.contains(f"(?i)^\\W*{px.words('backreference')}\\b")
         | pl.col("ends_open").shift(1).over("article_id").fill_null(False)
@@ -98,7 +96,7 @@ def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
         # A run of sentences that continue each other (a list after a colon, "Among them ...").
         block=(~pl.col("continues")).cum_sum().over("article_id"),
         previous_personnel_cue=pl.col("personnel_cue").shift(1).over("article_id"),
-        disaster=pl.col("masked").str.contains(f"(?i)\\b{px.words('disaster_words')}\\b").any().over("article_id"),
+        disaster=pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('disaster_words')}\\b")).any().over("article_id"),
     ).with_columns(
         loss_context=pl.col("has_loss_word").cum_max().over(["article_id", "block"]),
     )
@@ -137,6 +135,21 @@ def _positions(frame: pl.DataFrame, pattern: str, key: list[str]) -> pl.DataFram
         )
         .explode("match_end", "match")
         .drop_nulls("match_end")
+    )
+
+
+def last_match(text: pl.Expr, core: str) -> pl.Expr:
+    """The last match of core in text and the text before it, as `^(?s:.*)(core)` finds them: struct(before, match).
+
+    The matches are found capture-free on the fast DFA; the greedy capture runs only from the start of the
+    last of them (a match starting later can only overlap it), not over the whole text.
+    """
+    core = ascii_boundaries(core)
+    end = text.str.extract_all(f"{PARTITION}(?:{core})").list.eval(pl.element().str.len_chars()).list.sum()
+    start = end - text.str.extract_all(core).list.last().str.len_chars()
+    tail = text.str.slice(start).str.extract_groups(f"(?s)^(?P<skip>.*)(?P<match>{core})")
+    return pl.struct(
+        before=text.str.slice(0, start) + tail.struct.field("skip"), match=tail.struct.field("match")
     )
 
 
@@ -323,10 +336,26 @@ def _map(expr: pl.Expr, table: dict[str, str]) -> pl.Expr:
     return _key(expr).replace_strict(table, default=None, return_dtype=pl.String)
 
 
+def noun_phrase_groups(text: pl.Expr, kinds: tuple[str, ...]) -> pl.Expr:
+    """The noun phrase at the start of text as struct(modifiers, head, after_head).
+
+    The capture stops at the head and after_head is sliced off: a capture group over the rest of the
+    text would run the slow capture engine over all of it.
+    """
+    pattern = px.noun_phrase(kinds).replace("(?P<after_head>.*)", "").replace(r"^\s*", r"^(?P<lead>\s*)", 1)
+    groups = text.str.extract_groups(ascii_boundaries(pattern))
+    length = sum(groups.struct.field(name).str.len_chars().cast(pl.Int64) for name in ("lead", "modifiers", "head"))
+    return pl.struct(
+        modifiers=groups.struct.field("modifiers"),
+        head=groups.struct.field("head"),
+        after_head=text.str.slice(length),
+    )
+
+
 def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
     """Mentions with the category of what they count, from their noun phrase or a loss word."""
-    main = pl.col("right").str.extract_groups(ascii_boundaries(px.noun_phrase(("equipment", "people")))).alias("np")
-    generic = pl.col("right").str.extract_groups(ascii_boundaries(px.noun_phrase(("generic",)))).alias("gp")
+    main = noun_phrase_groups(pl.col("right"), ("equipment", "people")).alias("np")
+    generic = noun_phrase_groups(pl.col("right"), ("generic",)).alias("gp")
     frame = mentions.with_columns(main, generic).unnest("np").with_columns(
         generic_head=pl.col("gp").struct.field("head"),
         generic_modifiers=pl.col("gp").struct.field("modifiers"),
@@ -345,17 +374,25 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
     after = pl.when(pl.col("head").is_not_null()).then("after_head").otherwise("right")
     outcome = after.str.extract(ascii_boundaries(px.outcome_after()), 1)
     # "killed and wounded" before a count is one cue, casualties, not its last word.
-    before = pl.col("left").str.replace_all(px.CASUALTY_COMPOUND, "casualties").str.extract_groups(ascii_boundaries(px.outcome_before()))
+    # The loss word before the count and the last equipment word are looked for only where the category
+    # can come from them (the other rows get a null left, on which no regex runs).
+    bare = pl.col("head").is_null()
+    personnel_rows = (pl.col("head_kind") == "people") | bare & pl.col("generic_head").is_null()
+    frame = frame.with_columns(outcome_after=_map(outcome, lx.personnel_outcomes("after"))).with_columns(
+        left_of_personnel=pl.when(personnel_rows & pl.col("outcome_after").is_null())
+        .then(pl.col("left").str.replace_all(ascii_boundaries(px.CASUALTY_COMPOUND), "casualties")),
+        left_of_bare=pl.when(bare).then(pl.col("left")),
+    )
+    before = last_match(pl.col("left_of_personnel"), px.outcome_cue_before())
     equipment_alternation = lx.alternation(lx.head_phrases(("equipment",)))
     equipment_word = f"(?i)\\b({equipment_alternation})\\b"
     frame = frame.with_columns(
-        outcome_after=_map(outcome, lx.personnel_outcomes("after")),
-        outcome_before=_map(before.struct.field("cue"), lx.personnel_outcomes("before")),
+        outcome_before=_map(before.struct.field("match"), lx.personnel_outcomes("before")),
         # "tank losses ..., totaling 428": an equipment word right before the loss word.
-        compound_head=before.struct.field("left_of_cue").str.extract(
+        compound_head=before.struct.field("before").str.extract(
             f"(?i)\\b({equipment_alternation})[\\s\\-]+$", 1
         ),
-        last_equipment_word=pl.col("left").str.extract(f"(?is)^.*{equipment_word}", 1),
+        last_equipment_word=last_match(pl.col("left_of_bare"), equipment_word).struct.field("match"),
         elliptical=pl.col("right").str.contains(r"^\s*(?:and|or|to|-)\s+\S*\d"),
         # "tanks – 1,213": a list line names its category before a dash or colon.
         # "tanks – 1,213", "UAV operational-tactical level – 111": the first head noun of the label.
@@ -601,7 +638,7 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
     attacker_pattern = ascii_boundaries(px.attacker_side())
     speaker = pl.col("masked").str.extract_groups(speaker_pattern)
     # The speaker and attacker patterns run only on the sentences they can match.
-    speakers = contexts.filter(pl.col("masked").str.contains(speaker_pattern)).select(
+    speakers = contexts.filter(pl.col("masked").str.contains(ascii_boundaries(px.speech_cue()))).select(
         *SENTENCE_KEY,
         speaker=pl.coalesce(
             speaker.struct.field("speaker"), speaker.struct.field("speaker_after"), speaker.struct.field("speaker_according")

@@ -137,6 +137,12 @@ def list_line_label() -> str:
 
 
 @cache
+def outcome_cue_before() -> str:
+    """A personnel loss word that can stand before a count ("killing", "the death of")."""
+    return rf"(?i)\b(?:{lx.alternation(lx.personnel_outcomes('before'))})\b"
+
+
+@cache
 def outcome_before() -> str:
     """The last personnel loss word before a count in its sentence ("killing about", "the death of")."""
     cue = lx.alternation(lx.personnel_outcomes("before"))
@@ -276,6 +282,13 @@ def unknown_speaker() -> str:
         rf"|[,”\"’]\s*{verbs}\s+(?P<speaker_after>[^.;“”\"]{{2,120}})"
         r"|\b(?i:according\s+to)\s+(?P<speaker_according>[^,;.“”\"]{2,120})"
     )
+
+
+@cache
+def speech_cue() -> str:
+    """What every unknown_speaker match holds: a speech verb after a space or a quote, or "according to"."""
+    verbs = r"(?:said|says|told|claimed|claims|reported|reports|announced|stated|estimated|estimates|noted|added)"
+    return rf"[\s,”\"’]{verbs}\b|\b(?i:according\s+to)\s"
 
 
 @cache
