@@ -45,7 +45,8 @@ class PlainLines:
         self.stream, self.started, self.done, self.total = stream, time.monotonic(), 0, None
 
     def __call__(self, text: str, files_done: int, files_total: int | None) -> None:
-        self.total = files_total if files_total is not None else self.total
+        if files_total is not None:  # the clock starts at discovery, not at Prefect's start-up
+            self.total, self.started = files_total, time.monotonic()
         self.done += files_done
         line = f"{time.strftime('%H:%M:%S')} losstally: {text}"
         if files_done:
@@ -69,7 +70,7 @@ class ProgressBar:
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
             console=Console(file=stream), transient=False)
-        self.task = self.progress.add_task("ingest", total=None, rate="")
+        self.task = self.progress.add_task("starting", total=None, rate="", start=False)
         self.started = time.monotonic()
         self.handlers = prefect_console_handlers()
         self.consoles = [h.console for h in self.handlers]
@@ -78,8 +79,10 @@ class ProgressBar:
         self.progress.start()
 
     def __call__(self, text: str, files_done: int, files_total: int | None) -> None:
-        if files_total is not None:
+        if files_total is not None:  # the clock starts at discovery, not at Prefect's start-up
             self.progress.update(self.task, total=files_total)
+            self.progress.start_task(self.task)
+            self.started = time.monotonic()
         self.progress.advance(self.task, files_done)
         done = self.progress.tasks[0].completed
         self.progress.update(self.task, description=text.split(":")[0],
