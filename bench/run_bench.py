@@ -124,21 +124,24 @@ class CandidateStage:
         self.sql = ("select coalesce(sum(len(regexp_extract_all(text, '"
                     + self.patterns["duckdb"].replace("'", "''") + "'))), 0) from batch")
         self.seconds = {"polars": 0.0, "python_re": 0.0, "duckdb": 0.0}
+        self.cpu_seconds = {"polars": 0.0, "python_re": 0.0, "duckdb": 0.0}
         self.matches = {"polars": 0, "python_re": 0, "duckdb": 0}
 
     def run(self, texts: pl.DataFrame) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         self.matches["polars"] += int(texts.select(pl.col("text").str.count_matches(self.patterns["polars"]).sum()).item())
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         finditer = self.python.finditer
         self.matches["python_re"] += sum(sum(1 for _ in finditer(text)) for text in texts["text"].to_list())
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         self.con.register("batch", texts.select("text").to_arrow())
         self.matches["duckdb"] += int(self.con.execute(self.sql).fetchone()[0])
         self.con.unregister("batch")
-        t3 = time.perf_counter()
-        for name, seconds in (("polars", t1 - t0), ("python_re", t2 - t1), ("duckdb", t3 - t2)):
+        t3, c3 = time.perf_counter(), time.process_time()
+        for name, seconds, cpu in (("polars", t1 - t0, c1 - c0), ("python_re", t2 - t1, c2 - c1),
+                                   ("duckdb", t3 - t2, c3 - c2)):
             self.seconds[name] += seconds
+            self.cpu_seconds[name] += cpu
 
 
 # ------------------------------------------------------------------ transforms alone
@@ -160,16 +163,18 @@ def transforms_pass(raw: Path, batch_files: int, shard_articles: int, baselines:
     threads = min(4, os.cpu_count() or 1)  # flows/runners.py: ThreadPoolTaskRunner(max_workers=min(4, cpu))
     stage = CandidateStage() if baselines else None
     out = {"articles": 0, "text_bytes": 0, "read_s": 0.0, "transforms_s": 0.0, "extract_thread_s": 0.0,
-           "timing_thread_s": 0.0, "figures": 0, "batches": 0}
+           "timing_thread_s": 0.0, "transforms_cpu_s": 0.0, "figures": 0, "batches": 0}
     predicted = []
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for number, paths in enumerate(file_batches(raw, batch_files), start=1):
             t0 = time.perf_counter()
             articles = read_batch(raw, paths)
             t1 = time.perf_counter()
+            c1 = time.process_time()
             shards = [articles.slice(s, shard_articles) for s in range(0, articles.height, shard_articles)]
             results = list(pool.map(extract_shard, shards))
             t2 = time.perf_counter()
+            out["transforms_cpu_s"] += time.process_time() - c1
             figures = pl.concat([r[0] for r in results], how="diagonal_relaxed")
             out["read_s"] += t1 - t0
             out["transforms_s"] += t2 - t1
@@ -190,6 +195,7 @@ def transforms_pass(raw: Path, batch_files: int, shard_articles: int, baselines:
     out["predicted"] = pl.concat(predicted, how="diagonal_relaxed") if predicted else None
     if stage:
         out["candidate"] = {"seconds": {k: round(v, 3) for k, v in stage.seconds.items()},
+                            "cpu_seconds": {k: round(v, 3) for k, v in stage.cpu_seconds.items()},
                             "matches": dict(stage.matches),
                             "mb_s": {k: round(out["text_bytes"] / 1e6 / v, 2) for k, v in stage.seconds.items()},
                             "pattern_chars": len(stage.patterns["python_re"])}
@@ -317,7 +323,10 @@ def timed_run(server: PrefectServer, raw: Path, db: Path, batch_files: int, log_
 
     env = {**server.env, "LOSSTALLY_BATCH_FILES": str(batch_files), "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "flows.cli", "run", "--raw-dir", str(raw), "--db", str(db)]
+    import resource
+
     peak = 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log_path.open("w") as output:
         t0 = time.perf_counter()
         child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
@@ -327,10 +336,13 @@ def timed_run(server: PrefectServer, raw: Path, db: Path, batch_files: int, log_
             peak = max(peak, tree_rss(process))
             time.sleep(0.05)
         seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if child.returncode != 0:
         raise RuntimeError(f"losstally run failed ({child.returncode}); see {log_path}:\n"
                            + log_path.read_text()[-3000:])
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20, 1), "log": str(log_path.relative_to(ROOT))}
+    return {"seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1),
+            "load_avg_after": [round(x, 2) for x in os.getloadavg()], "log": str(log_path.relative_to(ROOT))}
 
 
 def flow_stages(server: PrefectServer) -> list[dict]:
@@ -353,17 +365,35 @@ def flow_stages(server: PrefectServer) -> list[dict]:
                     break
             stages: dict[str, float] = {}
             counts: dict[str, int] = {}
+            spans: dict[str, list] = {}
             for task in tasks:
                 if task.start_time is None or task.end_time is None:
                     continue
                 name = STAGES.get(task.task_key.rsplit("-", 1)[0], task.task_key.rsplit("-", 1)[0])
                 stages[name] = stages.get(name, 0.0) + (task.end_time - task.start_time).total_seconds()
                 counts[name] = counts.get(name, 0) + 1
-            flow_s = (flow_run.end_time - flow_run.start_time).total_seconds() if flow_run.end_time else None
-            runs.append({"flow_run": flow_run.name, "state": flow_run.state_name, "flow_s": round(flow_s or 0, 2),
-                         "task_runs": len(tasks), "stage_s": {k: round(v, 2) for k, v in sorted(stages.items())},
+                spans.setdefault(name, []).append((task.start_time.timestamp(), task.end_time.timestamp()))
+            flow_s = (flow_run.end_time - flow_run.start_time).total_seconds() if flow_run.end_time else 0.0
+            walls = {name: covered(intervals) for name, intervals in spans.items()}
+            in_tasks = covered([i for intervals in spans.values() for i in intervals])
+            runs.append({"flow_run": flow_run.name, "state": flow_run.state_name, "flow_s": round(flow_s, 2),
+                         "task_runs": len(tasks),
+                         # wall time per stage (overlapping shards counted once), and the flow's time outside tasks
+                         "stage_wall_s": {k: round(v, 2) for k, v in sorted(walls.items())}
+                         | {"in_flow_outside_tasks": round(flow_s - in_tasks, 2)},
+                         "stage_task_sum_s": {k: round(v, 2) for k, v in sorted(stages.items())},
                          "stage_task_runs": counts})
     return runs
+
+
+def covered(intervals: list[tuple[float, float]]) -> float:
+    """Seconds covered by the union of (start, end) intervals."""
+    total, end = 0.0, float("-inf")
+    for a, b in sorted(intervals):
+        if b > end:
+            total += b - max(a, end)
+            end = b
+    return total
 
 
 def end_to_end(raw: Path, work: Path, batch_files: int) -> dict:
@@ -440,6 +470,7 @@ def main() -> None:
             "transforms_s": round(t["transforms_s"], 2),
             "transforms_mb_s": round(text_mb / t["transforms_s"], 3),
             "transforms_articles_s": round(t["articles"] / t["transforms_s"], 1),
+            "transforms_cpu_s": round(t["transforms_cpu_s"], 2),
             "transforms_timing_share": round(t["timing_thread_s"] / (t["extract_thread_s"] + t["timing_thread_s"]), 3),
             "read_s_untimed": round(t["read_s"], 2),
             "figures_predicted": t["figures"],
@@ -475,6 +506,7 @@ def main() -> None:
             "end_to_end_mb_s": round(result["mb"] / e["first"]["seconds"], 3),
             "end_to_end": e,
         })
+    result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["targets"] = targets(result)
     result["bench_seconds"] = round((datetime.now(timezone.utc) - started).total_seconds(), 1)
     args.out.mkdir(parents=True, exist_ok=True)
