@@ -82,7 +82,8 @@ def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
     """Per sentence: loss context, personnel cue and backreference, inherited from the sentence before."""
     loss = pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('loss_words')}\\b"))
     cue_words = list(lx.personnel_outcomes("after")) + list(lx.personnel_outcomes("before"))
-    personnel_cue = last_match(pl.col("masked"), f"(?i)\\b{lx.alternation(cue_words)}\\b").struct.field("match")
+    sents = with_last_match(sents, "masked", f"(?i)\\b{lx.alternation(cue_words)}\\b", "last_personnel_cue")
+    personnel_cue = pl.col("last_personnel_cue")
     continues = (
         pl.col("masked").str.contains(f"(?i)^\\W*{px.words('backreference')}\\b")
         | pl.col("ends_open").shift(1).over("article_id").fill_null(False)
@@ -99,7 +100,7 @@ def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
         disaster=pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('disaster_words')}\\b")).any().over("article_id"),
     ).with_columns(
         loss_context=pl.col("has_loss_word").cum_max().over(["article_id", "block"]),
-    )
+    ).drop("last_personnel_cue", "last_personnel_cue_before")
 
 
 # ------------------------------------------------------------------ numbers
@@ -138,19 +139,22 @@ def _positions(frame: pl.DataFrame, pattern: str, key: list[str]) -> pl.DataFram
     )
 
 
-def last_match(text: pl.Expr, core: str) -> pl.Expr:
-    """The last match of core in text and the text before it, as `^(?s:.*)(core)` finds them: struct(before, match).
+def with_last_match(frame: pl.DataFrame, column: str, core: str, name: str) -> pl.DataFrame:
+    """The frame with the last match of core in column and the text before it, as `^(?s:.*)(core)` finds
+    them: columns `{name}` and `{name}_before`.
 
     The matches are found capture-free on the fast DFA; the greedy capture runs only from the start of the
     last of them (a match starting later can only overlap it), not over the whole text.
     """
     core = ascii_boundaries(core)
+    text = pl.col(column)
     end = text.str.extract_all(f"{PARTITION}(?:{core})").list.eval(pl.element().str.len_chars()).list.sum()
-    start = end - text.str.extract_all(core).list.last().str.len_chars()
-    tail = text.str.slice(start).str.extract_groups(f"(?s)^(?P<skip>.*)(?P<match>{core})")
-    return pl.struct(
-        before=text.str.slice(0, start) + tail.struct.field("skip"), match=tail.struct.field("match")
-    )
+    frame = frame.with_columns(_start=end - text.str.extract_all(core).list.last().str.len_chars())
+    frame = frame.with_columns(_tail=text.str.slice("_start").str.extract_groups(f"(?s)^(?P<skip>.*)(?P<match>{core})"))
+    return frame.with_columns(
+        **{f"{name}_before": text.str.slice(0, "_start") + pl.col("_tail").struct.field("skip"),
+           name: pl.col("_tail").struct.field("match")}
+    ).drop("_start", "_tail")
 
 
 @cache
@@ -337,19 +341,13 @@ def _map(expr: pl.Expr, table: dict[str, str]) -> pl.Expr:
 
 
 def noun_phrase_groups(text: pl.Expr, kinds: tuple[str, ...]) -> pl.Expr:
-    """The noun phrase at the start of text as struct(modifiers, head, after_head).
+    """The noun phrase at the start of text as struct(lead, modifiers, head); after_head follows them.
 
-    The capture stops at the head and after_head is sliced off: a capture group over the rest of the
-    text would run the slow capture engine over all of it.
+    The capture stops at the head (after_head is sliced off by with_after_head): a capture group over
+    the rest of the text would run the slow capture engine over all of it.
     """
     pattern = px.noun_phrase(kinds).replace("(?P<after_head>.*)", "").replace(r"^\s*", r"^(?P<lead>\s*)", 1)
-    groups = text.str.extract_groups(ascii_boundaries(pattern))
-    length = sum(groups.struct.field(name).str.len_chars().cast(pl.Int64) for name in ("lead", "modifiers", "head"))
-    return pl.struct(
-        modifiers=groups.struct.field("modifiers"),
-        head=groups.struct.field("head"),
-        after_head=text.str.slice(length),
-    )
+    return text.str.extract_groups(ascii_boundaries(pattern))
 
 
 def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
@@ -357,9 +355,12 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
     main = noun_phrase_groups(pl.col("right"), ("equipment", "people")).alias("np")
     generic = noun_phrase_groups(pl.col("right"), ("generic",)).alias("gp")
     frame = mentions.with_columns(main, generic).unnest("np").with_columns(
+        after_head=pl.col("right").str.slice(
+            sum(pl.col(name).str.len_chars().cast(pl.Int64) for name in ("lead", "modifiers", "head"))
+        ),
         generic_head=pl.col("gp").struct.field("head"),
         generic_modifiers=pl.col("gp").struct.field("modifiers"),
-    ).drop("gp")
+    ).drop("gp", "lead")
     valid = ~pl.col("modifiers").fill_null("").str.contains(px.NOUN_PHRASE_STOPS)
     frame = frame.with_columns(
         head=pl.when(valid).then("head"),
@@ -371,28 +372,30 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(head_key=_key(pl.col("head")))
     frame = frame.join(_head_table(), on="head_key", how="left")
 
-    after = pl.when(pl.col("head").is_not_null()).then("after_head").otherwise("right")
-    outcome = after.str.extract(ascii_boundaries(px.outcome_after()), 1)
-    # "killed and wounded" before a count is one cue, casualties, not its last word.
-    # The loss word before the count and the last equipment word are looked for only where the category
-    # can come from them (the other rows get a null left, on which no regex runs).
+    # Loss words after and before the count and the last equipment word are looked for only where the
+    # category (or a singleton's loss statement) can come from them: other rows get a null text, on
+    # which no regex runs.
     bare = pl.col("head").is_null()
     personnel_rows = (pl.col("head_kind") == "people") | bare & pl.col("generic_head").is_null()
+    after = pl.when(pl.col("head").is_not_null()).then("after_head").otherwise("right")
+    after = pl.when(personnel_rows | (pl.col("kind") == "singleton")).then(after)
+    outcome = after.str.extract(ascii_boundaries(px.outcome_after()), 1)
+    # "killed and wounded" before a count is one cue, casualties, not its last word.
     frame = frame.with_columns(outcome_after=_map(outcome, lx.personnel_outcomes("after"))).with_columns(
         left_of_personnel=pl.when(personnel_rows & pl.col("outcome_after").is_null())
         .then(pl.col("left").str.replace_all(ascii_boundaries(px.CASUALTY_COMPOUND), "casualties")),
         left_of_bare=pl.when(bare).then(pl.col("left")),
     )
-    before = last_match(pl.col("left_of_personnel"), px.outcome_cue_before())
+    frame = with_last_match(frame, "left_of_personnel", px.outcome_cue_before(), "cue_before")
+    frame = with_last_match(frame, "left_of_bare", f"(?i)\\b({lx.alternation(lx.head_phrases(('equipment',)))})\\b", "last_equipment_word")
     equipment_alternation = lx.alternation(lx.head_phrases(("equipment",)))
     equipment_word = f"(?i)\\b({equipment_alternation})\\b"
     frame = frame.with_columns(
-        outcome_before=_map(before.struct.field("match"), lx.personnel_outcomes("before")),
+        outcome_before=_map(pl.col("cue_before"), lx.personnel_outcomes("before")),
         # "tank losses ..., totaling 428": an equipment word right before the loss word.
-        compound_head=before.struct.field("before").str.extract(
+        compound_head=pl.col("cue_before_before").str.extract(
             f"(?i)\\b({equipment_alternation})[\\s\\-]+$", 1
         ),
-        last_equipment_word=last_match(pl.col("left_of_bare"), equipment_word).struct.field("match"),
         elliptical=pl.col("right").str.contains(r"^\s*(?:and|or|to|-)\s+\S*\d"),
         # "tanks – 1,213": a list line names its category before a dash or colon.
         # "tanks – 1,213", "UAV operational-tactical level – 111": the first head noun of the label.
@@ -433,7 +436,7 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
             pl.when(pl.col("outcome_after").is_not_null()).then(pl.lit("outcome_after"))
             .when(personnel.is_not_null()).then(pl.lit("outcome_before"))
         ).when(bare).then(pl.lit("generic")),
-    )
+    ).drop("left_of_personnel", "left_of_bare", "cue_before", "cue_before_before", "last_equipment_word_before")
 
 
 def inherited_categories(mentions: pl.DataFrame) -> pl.DataFrame:
@@ -521,21 +524,29 @@ def counts_another_noun() -> pl.Expr:
 
 def coordinated_qualifiers(figures: pl.DataFrame) -> pl.DataFrame:
     """Qualifiers carried over a coordination ("at least 13 killed and 19 wounded") and defaults."""
-    figures = figures.sort("article_id", "sentence_no", "start")
-    prev_end = pl.col("end").shift(1).over(SENTENCE_KEY)
-    between = pl.col("masked").str.slice(prev_end.fill_null(0), (pl.col("start") - prev_end).clip(0))
-    carries = (
-        pl.col("qualifier").is_null()
-        & pl.col("head").is_null()
+    figures = figures.sort("article_id", "sentence_no", "start").with_columns(
+        previous_end=pl.col("end").shift(1).over(SENTENCE_KEY),
+        previous_qualifier=pl.col("qualifier").shift(1).over(SENTENCE_KEY),
+        previous_rule=pl.col("qualifier_rule").shift(1).over(SENTENCE_KEY),
+    )
+    prev_end = pl.col("previous_end")
+    # Only figures after a cued one, with no cue and no noun of their own, can carry: the text between
+    # them is cut (and searched) only there.
+    candidate = (
+        pl.col("qualifier").is_null() & pl.col("head").is_null() & pl.col("previous_rule").str.starts_with("cue:")
+    )
+    between = pl.when(candidate).then(
+        pl.col("masked").str.slice(prev_end.fill_null(0), (pl.col("start") - prev_end).clip(0))
+    )
+    figures = figures.with_columns(
+        carries=candidate
         & between.str.contains(r"(?i)^\s*(?:[\w’'\-]+\s+){0,6}?(?:and|or)\s+(?:another\s+|a\s+further\s+|an\s+additional\s+|further\s+)?$")
-        & pl.col("qualifier_rule").shift(1).over(SENTENCE_KEY).str.starts_with("cue:")
     )
     return figures.with_columns(
-        qualifier=pl.when(carries).then(pl.col("qualifier").shift(1).over(SENTENCE_KEY))
-        .otherwise(pl.col("qualifier")).fill_null("exact"),
-        qualifier_rule=pl.when(carries).then(pl.lit("coordination"))
+        qualifier=pl.when("carries").then("previous_qualifier").otherwise(pl.col("qualifier")).fill_null("exact"),
+        qualifier_rule=pl.when("carries").then(pl.lit("coordination"))
         .otherwise(pl.col("qualifier_rule")).fill_null("default"),
-    )
+    ).drop("previous_end", "previous_qualifier", "previous_rule", "carries")
 
 
 # ------------------------------------------------------------------ claimants

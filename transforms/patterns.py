@@ -69,8 +69,8 @@ def number() -> str:
 
 @cache
 def heads(kinds: tuple[str, ...]) -> str:
-    """An alternation of head nouns of the given kinds, as whole words."""
-    return rf"\b{lx.alternation(lx.head_phrases(kinds))}\b"
+    """An alternation of head nouns of the given kinds, as whole words, in either case."""
+    return rf"\b{lx.caseless_alternation(lx.head_phrases(kinds))}\b"
 
 
 @cache
@@ -79,7 +79,7 @@ def noun_phrase(kinds: tuple[str, ...]) -> str:
     return (
         # "127 S-300, Buk-M1 and Osa anti-aircraft missile systems": designations listed before the head.
         rf"(?s)^\s*(?P<modifiers>(?:{TOKEN},?\s+){{0,6}}?)"
-        rf"(?P<head>(?i:{heads(kinds)}))(?P<after_head>.*)"
+        rf"(?P<head>{heads(kinds)})(?P<after_head>.*)"
     )
 
 
@@ -89,7 +89,7 @@ def singleton() -> str:
     kinds = ("equipment", "people")
     return (
         rf"(?s)(?P<before>.*?)\b(?P<figure>(?i:an?|single))"
-        rf"(?P<tail>\s+(?:{TOKEN}\s+){{0,3}}?(?i:{heads(kinds)}))"
+        rf"(?P<tail>\s+(?:{TOKEN}\s+){{0,3}}?{heads(kinds)})"
     )
 
 
