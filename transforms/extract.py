@@ -24,7 +24,8 @@ from transforms.contract import FIGURE_SCHEMA, empty_figures
 
 EXTRACTOR_VERSION = "1.4.0"
 
-SENTENCE_KEY = ["article_id", "sentence_no"]
+# Articles are numbered in article_id order (an integer key makes windows, joins and sorts cheaper).
+SENTENCE_KEY = ["article_no", "sentence_no"]
 CONTEXT_CHARS = 400  # characters of sentence kept on each side of a number
 
 
@@ -35,6 +36,7 @@ def sentences(articles: pl.DataFrame) -> pl.DataFrame:
         articles.select(
             "article_id",
             "file",
+            article_no=pl.col("article_id").rank("dense").cast(pl.Int64),
             masked=pl.col("text").str.replace_all(ascii_boundaries(px.ABBREVIATIONS), f"${{1}}{px.DOT}"),
         )
         .with_columns(piece=pl.col("masked").str.extract_all(px.SENTENCE))
@@ -42,27 +44,27 @@ def sentences(articles: pl.DataFrame) -> pl.DataFrame:
         .explode("piece")
         .filter(pl.col("piece").str.len_chars() > 0)
         .with_columns(length=pl.col("piece").str.len_chars().cast(pl.Int64))
-        .with_columns(sentence_end=pl.col("length").cum_sum().over("article_id"))
+        .with_columns(sentence_end=pl.col("length").cum_sum().over("article_no"))
         .with_columns(
             sentence_start=pl.col("sentence_end") - pl.col("length"),
             paragraph_break=pl.col("piece").str.contains("\n"),
         )
         .with_columns(
-            paragraph_no=pl.col("paragraph_break").shift(1).fill_null(False).cum_sum().over("article_id"),
+            paragraph_no=pl.col("paragraph_break").shift(1).fill_null(False).cum_sum().over("article_no"),
             masked=pl.col("piece").str.strip_chars_end(),
         )
         .filter(pl.col("masked").str.strip_chars().str.len_chars() > 0)
     )
     return (
         pieces.with_columns(
-            sentence_no=pl.int_range(pl.len()).over("article_id"),
+            sentence_no=pl.int_range(pl.len()).over("article_no"),
             sentence=pl.col("masked").str.replace_all(px.DOT, ".", literal=True).str.strip_chars(),
             ends_open=~pl.col("masked").str.contains(r"[.!?…][\"”’'\)\]]*$"),
-            sentences_in_paragraph=pl.len().over(["article_id", "paragraph_no"]),
+            sentences_in_paragraph=pl.len().over(["article_no", "paragraph_no"]),
         )
         .with_columns(
             # A headline comes before the body: no sentence before it ends with a full stop.
-            body_started=(~pl.col("ends_open")).cast(pl.Int32).cum_sum().over("article_id") > 0,
+            body_started=(~pl.col("ends_open")).cast(pl.Int32).cum_sum().over("article_no") > 0,
         )
         .with_columns(
             is_headline=pl.col("ends_open")
@@ -72,7 +74,7 @@ def sentences(articles: pl.DataFrame) -> pl.DataFrame:
             & ~pl.col("masked").str.contains(r"(?i)(?:[,:;]|\band|\bor)\s*$"),
         )
         .select(
-            "article_id", "file", "sentence_no", "paragraph_no", "sentence_start",
+            "article_id", "article_no", "file", "sentence_no", "paragraph_no", "sentence_start",
             "masked", "sentence", "ends_open", "is_headline",
         )
     )
@@ -86,7 +88,7 @@ def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
     personnel_cue = pl.col("last_personnel_cue")
     continues = (
         pl.col("masked").str.contains(f"(?i)^\\W*{px.words('backreference')}\\b")
-        | pl.col("ends_open").shift(1).over("article_id").fill_null(False)
+        | pl.col("ends_open").shift(1).over("article_no").fill_null(False)
         | pl.col("masked").str.contains(r"^\W*[a-z]")
     )
     return sents.with_columns(
@@ -95,11 +97,11 @@ def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
         continues=continues,
     ).with_columns(
         # A run of sentences that continue each other (a list after a colon, "Among them ...").
-        block=(~pl.col("continues")).cum_sum().over("article_id"),
-        previous_personnel_cue=pl.col("personnel_cue").shift(1).over("article_id"),
-        disaster=pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('disaster_words')}\\b")).any().over("article_id"),
+        block=(~pl.col("continues")).cum_sum().over("article_no"),
+        previous_personnel_cue=pl.col("personnel_cue").shift(1).over("article_no"),
+        disaster=pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('disaster_words')}\\b")).any().over("article_no"),
     ).with_columns(
-        loss_context=pl.col("has_loss_word").cum_max().over(["article_id", "block"]),
+        loss_context=pl.col("has_loss_word").cum_max().over(["article_no", "block"]),
     ).drop("last_personnel_cue", "last_personnel_cue_before")
 
 
@@ -126,16 +128,23 @@ def _positions(frame: pl.DataFrame, pattern: str, key: list[str]) -> pl.DataFram
     """
     core = ascii_boundaries(match_core(pattern))
     # Only rows with a match go through the (slower) partition extraction.
-    return (
+    found = (
         frame.filter(pl.col("masked").str.contains(core))
         .select(
             *key,
-            match_end=pl.col("masked").str.extract_all(f"{PARTITION}(?:{core})")
-            .list.eval(pl.element().str.len_chars().cast(pl.Int64).cum_sum()),
+            piece=pl.col("masked").str.extract_all(f"{PARTITION}(?:{core})"),
             match=pl.col("masked").str.extract_all(core),
         )
-        .explode("match_end", "match")
-        .drop_nulls("match_end")
+        .with_row_index("text_row")
+        .explode("piece", "match")
+        .drop_nulls("piece")
+    )
+    # Cumulative piece lengths within each text: a running sum less its value where the text starts.
+    length = pl.col("piece").str.len_chars().cast(pl.Int64)
+    running = length.cum_sum()
+    text_start = pl.col("text_row") != pl.col("text_row").shift(1).fill_null(-1)
+    return found.select(
+        *key, "match", match_end=running - pl.when(text_start).then(running - length).forward_fill()
     )
 
 
@@ -441,7 +450,7 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
 
 def inherited_categories(mentions: pl.DataFrame) -> pl.DataFrame:
     """Categories of counts that have none of their own: from the list they stand in, or the sentence before."""
-    mentions = mentions.sort("article_id", "sentence_no", "start")
+    mentions = mentions.sort("article_no", "sentence_no", "start")
     next_category = pl.col("category").shift(-1).over(SENTENCE_KEY)
     mentions = mentions.with_columns(
         # "1,520 and 1,517 systems destroyed": the first number counts what the second counts.
@@ -524,7 +533,7 @@ def counts_another_noun() -> pl.Expr:
 
 def coordinated_qualifiers(figures: pl.DataFrame) -> pl.DataFrame:
     """Qualifiers carried over a coordination ("at least 13 killed and 19 wounded") and defaults."""
-    figures = figures.sort("article_id", "sentence_no", "start").with_columns(
+    figures = figures.sort("article_no", "sentence_no", "start").with_columns(
         previous_end=pl.col("end").shift(1).over(SENTENCE_KEY),
         previous_qualifier=pl.col("qualifier").shift(1).over(SENTENCE_KEY),
         previous_rule=pl.col("qualifier_rule").shift(1).over(SENTENCE_KEY),
@@ -699,7 +708,7 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
     generic = pl.col("speaker").str.contains(r"(?i)^(?:the|a|an)\s").fill_null(False) & unknown_party.is_null()
     named_before = (
         pl.coalesce("attributed_claimant", pl.when(~generic & ~pronominal & ~passive & ~verbal).then("head"))
-        .is_not_null().cum_max().shift(1).over("article_id", order_by="sentence_no").fill_null(False)
+        .is_not_null().cum_max().shift(1).over("article_no", order_by="sentence_no").fill_null(False)
     )
     # A generic speaker ("the regional governor") refers back to a named one, or is new when none was named.
     new_speaker = ~passive & ~verbal & ~pronominal & (~generic | ~named_before) & pl.col("head").is_not_null()
@@ -721,10 +730,10 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
     ).with_columns(
         # A claimant carries to the following sentences and paragraphs until another speaker appears
         # (as in the dev and seed gold).
-        claimant=pl.col("sentence_claimant").forward_fill().over("article_id", order_by="sentence_no").fill_null("reporter"),
+        claimant=pl.col("sentence_claimant").forward_fill().over("article_no", order_by="sentence_no").fill_null("reporter"),
         speaker_party=pl.when(pl.col("sentence_claimant").is_not_null()).then(
             pl.col("sentence_claimant_party").fill_null("")
-        ).forward_fill().over("article_id", order_by="sentence_no"),
+        ).forward_fill().over("article_no", order_by="sentence_no"),
     ).select(*SENTENCE_KEY, "claimant", "speaker_party")
 
 
@@ -789,7 +798,7 @@ def party_cues(contexts: pl.DataFrame, sentence_claimants: pl.DataFrame, mention
         .then(named.replace_strict(opposite, default=None, return_dtype=pl.String))
         .otherwise(named),
         position=pl.col("sentence_start") + pl.col("match_end"),
-    ).filter(pl.col("party").is_not_null()).select("article_id", "sentence_no", "position", "party", "claimant")
+    ).filter(pl.col("party").is_not_null()).select("article_no", "sentence_no", "position", "party", "claimant")
 
 
 def _claimant_party() -> pl.Expr:
@@ -814,9 +823,9 @@ def country_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
     return (
         found.with_columns(country=_map(pl.col("match"), lx.countries()))
         .join(contexts.select(*SENTENCE_KEY, "sentence_start"), on=SENTENCE_KEY)
-        .select("article_id", "sentence_no", position=pl.col("sentence_start") + pl.col("match_end"), country="country")
+        .select("article_no", "sentence_no", position=pl.col("sentence_start") + pl.col("match_end"), country="country")
         .drop_nulls("country")
-        .sort("article_id", "position")
+        .sort("article_no", "position")
     )
 
 
@@ -828,12 +837,12 @@ def launcher_cues(contexts: pl.DataFrame) -> pl.DataFrame:
         found.with_columns(name=name)
         .join(contexts.select(*SENTENCE_KEY, "sentence_start"), on=SENTENCE_KEY)
         .select(
-            "article_id",
+            "article_no",
             position=pl.col("sentence_start") + pl.col("match_end"),
             party=pl.coalesce(_map(pl.col("name"), lx.party_names()), _map(pl.col("name"), lx.party_adjectives())),
         )
         .drop_nulls("party")
-        .sort("article_id", "position")
+        .sort("article_no", "position")
     )
 
 
@@ -853,7 +862,7 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame, 
     # "9,488, including 3,900 children": a sub-count belongs to the side of its total.
     subcount = pl.col("left").str.contains(
         f"(?i)\\b{px.words('subcount_words')}\\s+(?:{lx.alternation(lx.qualifier_cues())}\\s+)?$"
-    ) & (pl.col("sentence_no") == pl.col("sentence_no").shift(1).over("article_id", order_by=["sentence_no", "start"]))
+    ) & (pl.col("sentence_no") == pl.col("sentence_no").shift(1).over("article_no", order_by=["sentence_no", "start"]))
     figures = figures.with_columns(
         own_party=pl.when(subcount).then(None).otherwise(pl.coalesce(
             _map(pl.col("head"), lx.head_parties()),
@@ -872,16 +881,16 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame, 
     )
     events = pl.concat(
         [
-            cues.select("article_id", "sentence_no", "claimant", "position", "party"),
+            cues.select("article_no", "sentence_no", "claimant", "position", "party"),
             figures.filter(pl.col("own_party").is_not_null()).select(
-                "article_id", "sentence_no", "claimant", "position", party="own_party"
+                "article_no", "sentence_no", "claimant", "position", party="own_party"
             ),
         ]
-    ).sort("article_id", "position")
+    ).sort("article_no", "position")
     # The last side named: in the same sentence, else in an earlier sentence of the same claimant
     # (a side named in one claimant's statement does not carry into another claimant's).
-    figures = figures.sort("article_id", "position")
-    for by, name in ((["article_id", "sentence_no"], "sentence_party"), (["article_id", "claimant"], "claimant_last_party")):
+    figures = figures.sort("article_no", "position")
+    for by, name in ((["article_no", "sentence_no"], "sentence_party"), (["article_no", "claimant"], "claimant_last_party")):
         figures = figures.join_asof(
             events.select(*by, "position", pl.col("party").alias(name)), on="position", by=by, strategy="backward",
             allow_exact_matches=False, check_sortedness=False,
@@ -892,7 +901,7 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame, 
         [pl.col("head").fill_null(""), pl.col("right").str.slice(0, 40)], separator=" "
     ).str.contains(r"(?i)\b(?:missiles?|rockets?|drones?|shaheds?)\b")
     figures = figures.join_asof(
-        launchers.rename({"party": "launched_by"}), on="position", by="article_id", strategy="backward", check_sortedness=False
+        launchers.rename({"party": "launched_by"}), on="position", by="article_no", strategy="backward", check_sortedness=False
     ).with_columns(launcher_party=pl.when(projectile).then("launched_by")).drop("launched_by")
     any_party = f"(?i)\\b({lx.alternation(list(lx.party_adjectives()) + list(lx.party_names()))})\\b"
     personnel = pl.col("category").is_in(["killed", "wounded", "captured", "missing", "casualties"])
@@ -911,7 +920,7 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame, 
             pl.when(personnel).then("claimant_reports_on"),
         )
     )
-    figures = figures.with_columns(party=pl.col("party").forward_fill().over("article_id"))
+    figures = figures.with_columns(party=pl.col("party").forward_fill().over("article_no"))
     return disaster_parties(figures, countries)
 
 
@@ -919,8 +928,8 @@ def disaster_parties(figures: pl.DataFrame, countries: pl.DataFrame) -> pl.DataF
     """In a disaster, people lost belong to the affected country: the first named in their sentence, else in the article."""
     first = pl.col("country").sort_by("position").first()
     figures = figures.join(
-        countries.group_by("article_id", "sentence_no").agg(sentence_country=first), on=["article_id", "sentence_no"], how="left"
-    ).join(countries.group_by("article_id").agg(article_country=first), on="article_id", how="left")
+        countries.group_by("article_no", "sentence_no").agg(sentence_country=first), on=["article_no", "sentence_no"], how="left"
+    ).join(countries.group_by("article_no").agg(article_country=first), on="article_no", how="left")
     national = pl.col("party").is_in(list(lx.party_lexicon()["parties"])) & pl.col("own_party").is_not_null()
     affected = pl.coalesce("sentence_country", "article_country")
     return figures.with_columns(
@@ -934,22 +943,22 @@ def deduplicated(figures: pl.DataFrame) -> pl.DataFrame:
     body = figures.filter(~pl.col("is_headline"))
     headline = figures.filter(pl.col("is_headline"))
     repeated = headline.join(
-        body.select("article_id", "category", body_value="value"), on=["article_id", "category"], how="inner"
+        body.select("article_no", "category", body_value="value"), on=["article_no", "category"], how="inner"
     ).filter((pl.col("value") - pl.col("body_value")).abs() <= 0.05 * pl.col("body_value"))
-    headline = headline.join(repeated.select("article_id", "start").unique(), on=["article_id", "start"], how="anti")
+    headline = headline.join(repeated.select("article_no", "start").unique(), on=["article_no", "start"], how="anti")
     # Sub-groups named by their own noun ("three women", "three children") are separate figures.
     subgroup = _map(pl.col("head"), lx.head_parties()).is_not_null()
     noun = pl.when(subgroup).then(_key(pl.col("head"))).otherwise(pl.lit(""))
     return (
         pl.concat([body, headline])
-        .sort("article_id", "is_headline", "position")
+        .sort("article_no", "is_headline", "position")
         .with_columns(noun=noun)
         # A repeat is in another sentence; equal counts in one sentence are different list items.
         .filter(
             pl.col("sentence_no")
-            == pl.col("sentence_no").first().over(["article_id", "value", "value_high", "category", "claimant", "noun"])
+            == pl.col("sentence_no").first().over(["article_no", "value", "value_high", "category", "claimant", "noun"])
         )
-        .sort("article_id", "position")
+        .sort("article_no", "position")
     )
 
 
