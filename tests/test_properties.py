@@ -50,8 +50,6 @@ def test_any_text_gives_figures_within_the_text_with_positive_values_determinist
     assert figures_from_articles(articles).equals(figures)  # the same input twice: the same frame
 
 
-@pytest.mark.xfail(strict=True, reason="extractor bug (reported to the lead): a number beyond the int64 range "
-                   "raises InvalidOperationError (f64 to i64 cast of 'low_atom') instead of being skipped")
 def test_a_number_beyond_the_int64_range_gives_no_exception():
     figures = figures_from_articles(extractor_input(["99999999999999999999"]))
     assert figures.height == 0

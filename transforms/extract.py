@@ -207,7 +207,8 @@ def atom_values(atom: pl.Expr, distinct_word_values: pl.DataFrame) -> pl.Expr:
     as_count = digits.str.replace_all(r"[^\d]", "").cast(pl.Float64, strict=False)
     as_decimal = digits.str.replace_all(r"[,\u2009\u00a0\u202f ]", "").cast(pl.Float64, strict=False)
     digit_value = pl.when(grouped & magnitude.is_null()).then(as_count).otherwise(as_decimal) * multiplier
-    return pl.coalesce(digit_value.round(0).cast(pl.Int64), atom.replace_strict(
+    # A number beyond the int64 range has no value (null), and is dropped with the other non-counts.
+    return pl.coalesce(digit_value.round(0).cast(pl.Int64, strict=False), atom.replace_strict(
         distinct_word_values["atom"], distinct_word_values["value"], default=None, return_dtype=pl.Int64
     ))
 
@@ -247,7 +248,7 @@ def number_mentions(sents: pl.DataFrame) -> pl.DataFrame:
             pl.col("high_value").is_not_null() & ~pl.col("low_has_magnitude")
             & (pl.col("high_value") > 1000 * pl.col("low_value")) & (pl.col("low_value") > 0)
         )
-        .then(pl.col("low_value") * (pl.col("high_value") // pl.col("high_atom").str.extract(r"^([\d.]+)", 1).cast(pl.Float64, strict=False).fill_null(1).cast(pl.Int64).clip(1)))
+        .then(pl.col("low_value") * (pl.col("high_value") // pl.col("high_atom").str.extract(r"^([\d.]+)", 1).cast(pl.Float64, strict=False).cast(pl.Int64, strict=False).fill_null(1).clip(1)))
         .otherwise(pl.col("low_value")),
     ).select(
         *SENTENCE_KEY, "start", "end", "surface", "value",
