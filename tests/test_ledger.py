@@ -54,11 +54,13 @@ def mention(figure_id: str, article_id: str, outlet: str, day: date, value: int 
 def test_mentions_within_a_few_days_are_one_claim_and_later_ones_a_new_claim(tmp_path):
     rows = [mention("f1", "a1", "Wire A", date(2023, 3, 10)), mention("f2", "a2", "Wire B", date(2023, 3, 11)),
             mention("f3", "a3", "Wire B", date(2023, 3, 13)), mention("f4", "a4", "Wire C", date(2023, 4, 20)),
-            mention("f5", "a5", "Wire C", date(2023, 3, 11), value=999)]
+            mention("f5", "a5", "Wire C", date(2023, 3, 11), value=999),
+            mention("f6", "a6", "Wire D", None), mention("f7", "a7", "Wire E", None)]  # no dates: one claim
     con = wh.connect(tmp_path / "w.duckdb")
     wh.ensure_schema(con)
     wh.load_batch(con, {"article": pl.DataFrame([a for a, _ in rows]), "figure": pl.DataFrame([f for _, f in rows])})
-    assert wh.rebuilt_claims(con, echo_days=3) == 3
+    assert wh.rebuilt_claims(con, echo_days=3) == 4
+    assert con.execute("select count(distinct claim_id) from claim").fetchone() == (4,)
     claims = con.execute("select value, first_seen, last_seen, mention_count, outlet_count, provenance_figure_id "
                          "from v_claim order by value, first_seen").fetchall()
     con.close()
@@ -66,6 +68,7 @@ def test_mentions_within_a_few_days_are_one_claim_and_later_ones_a_new_claim(tmp
         (999, date(2023, 3, 11), date(2023, 3, 11), 1, 1, "f5"),
         (1120, date(2023, 3, 10), date(2023, 3, 13), 3, 2, "f1"),
         (1120, date(2023, 4, 20), date(2023, 4, 20), 1, 1, "f4"),
+        (1120, None, None, 2, 2, "f6"),
     ]
 
 
@@ -165,3 +168,15 @@ def test_export_writes_every_view(prefect_api, sample_copy, tmp_path):
     written = {view: rows for view, _, rows in wh.exported_views(db, tmp_path / "out", "parquet")}
     assert {"v_figure", "v_claim", "v_latest_claim", "v_claims_matrix", "v_series"} <= set(written)
     assert pl.read_parquet(tmp_path / "out" / "v_claim.parquet").height == written["v_claim"] > 0
+
+
+def test_publishing_replaces_the_file_and_clears_a_killed_publisher_s_leftovers(tmp_path):
+    work, published = tmp_path / "work" / "w.duckdb", tmp_path / "w.duckdb"
+    con = wh.connect(work)
+    con.execute("create table t as select 42 as answer")
+    con.close()
+    leftover = tmp_path / ".w.duckdb.publishing-99999"
+    leftover.write_bytes(b"half a copy")
+    assert wh.published_database(work, published) == published
+    assert not leftover.exists() and not list(tmp_path.glob(".w.duckdb.publishing-*"))
+    assert duckdb.connect(str(published), read_only=True).execute("select answer from t").fetchone() == (42,)

@@ -26,26 +26,34 @@ mentions as (
 sequenced as (
     select
         *,
-        claim_day - lag(claim_day) over claim_key as days_since_previous
+        row_number() over claim_key as mention_number,
+        lag(claim_day) over claim_key as previous_day
     from mentions
     window claim_key as (
         partition by claimant, party, category, value, value_high, qualifier
-        order by claim_day, figure_id
+        order by claim_day nulls last, figure_id
     )
 ),
 numbered as (
+    -- a new claim starts at the first mention, after a gap of more than echo_days, and where the
+    -- dated mentions end: mentions whose articles carry no date at all are one claim of their own
     select
         s.*,
-        sum(case when days_since_previous is null or days_since_previous > p.echo_days then 1 else 0 end)
+        sum(case
+                when mention_number = 1 then 1
+                when (claim_day is null) <> (previous_day is null) then 1
+                when claim_day - previous_day > p.echo_days then 1
+                else 0
+            end)
             over (partition by claimant, party, category, value, value_high, qualifier
-                  order by claim_day, figure_id rows unbounded preceding) as claim_number
+                  order by claim_day nulls last, figure_id rows unbounded preceding) as claim_number
     from sequenced s
     cross join params p
 ),
 final as (
     select
-        md5(concat_ws('|', claimant, coalesce(party, ''), category, value, coalesce(value_high, -1),
-                      qualifier, min(claim_day))) as claim_id,
+        -- a claim is named after its earliest figure (undated mentions sort last)
+        md5(arg_min(figure_id, (coalesce(claim_day, date '9999-12-31'), figure_id))) as claim_id,
         claimant,
         any_value(claimant_party) as claimant_party,
         party,
@@ -58,8 +66,8 @@ final as (
         max(claim_day) as last_seen,
         count(*)::integer as mention_count,
         count(distinct outlet_key)::integer as outlet_count,
-        arg_min(figure_id, (claim_day, figure_id)) as provenance_figure_id,
-        arg_min(article_id, (claim_day, figure_id)) as provenance_article_id
+        arg_min(figure_id, (coalesce(claim_day, date '9999-12-31'), figure_id)) as provenance_figure_id,
+        arg_min(article_id, (coalesce(claim_day, date '9999-12-31'), figure_id)) as provenance_article_id
     from numbered
     group by claimant, party, category, value, value_high, qualifier, claim_number
 )

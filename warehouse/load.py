@@ -141,6 +141,8 @@ def published_database(work_db: Path, db_path: Path) -> Path:
     finally:
         con.close()
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in db_path.parent.glob(f".{db_path.name}.publishing-*"):  # a publisher killed mid-copy
+        leftover.unlink(missing_ok=True)  # (publishing runs under the run lock: no other is live)
     staging = db_path.with_name(f".{db_path.name}.publishing-{os.getpid()}")
     try:
         shutil.copyfile(work_db, staging)
