@@ -657,9 +657,11 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
     )
     speaker_pattern = ascii_boundaries(px.unknown_speaker())
     attacker_pattern = ascii_boundaries(px.attacker_side())
-    speaker = pl.col("masked").str.extract_groups(speaker_pattern)
+    speaker = pl.col("speaker_groups")
     # The speaker and attacker patterns run only on the sentences they can match.
     speakers = contexts.filter(pl.col("masked").str.contains(ascii_boundaries(px.speech_cue()))).select(
+        *SENTENCE_KEY, speaker_groups=pl.col("masked").str.extract_groups(speaker_pattern)
+    ).select(
         *SENTENCE_KEY,
         speaker=pl.coalesce(
             speaker.struct.field("speaker"), speaker.struct.field("speaker_after"), speaker.struct.field("speaker_according")
@@ -690,12 +692,17 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
         right_on="head_key", how="left",
     )
     speaks_for = f"(?i)\\b({px.party_adjective()})\\b|\\b({lx.alternation(lx.party_name_phrases())})\\b"
+    # Parts used several times below are computed once, as columns.
     speaker_party = pl.col("head").str.extract_groups(ascii_boundaries(speaks_for))
-    country = _map(pl.col("head"), lx.countries())
-    unknown_party = pl.coalesce(
-        _map(speaker_party.struct.field("1"), lx.party_adjectives()),
-        _map(speaker_party.struct.field("2"), lx.party_names()),
+    frame = frame.with_columns(
+        speaks_for=pl.coalesce(
+            _map(speaker_party.struct.field("1"), lx.party_adjectives()),
+            _map(speaker_party.struct.field("2"), lx.party_names()),
+        ),
+        head_country=_map(pl.col("head"), lx.countries()),
     )
+    country = pl.col("head_country")
+    unknown_party = pl.col("speaks_for")
     # An unnamed institution speaks for the side that attacks (the army) or is hit (the governor).
     military = pl.col("head").str.contains(ascii_boundaries(f"(?i)\\b{px.words('military_speakers')}$"))
     local = pl.col("head").str.contains(ascii_boundaries(f"(?i)\\b{px.words('local_speakers')}$"))
@@ -705,14 +712,22 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
     # "it was reported": a passive names no speaker.
     passive = pl.col("speaker").str.contains(r"(?i)\b(?:was|were|is|are|been|be|being)$").fill_null(False)
     verbal = pl.col("head").str.contains(r"(?i)\b(?:has|have|had|is|are|was|were|will|would|did|does|an|\d)\b|\d").fill_null(False)
-    pronominal = pl.col("head").str.contains(pronoun).fill_null(False)
-    generic = pl.col("speaker").str.contains(r"(?i)^(?:the|a|an)\s").fill_null(False) & unknown_party.is_null()
+    frame = frame.with_columns(
+        passive=passive,
+        verbal=verbal,
+        pronominal=pl.col("head").str.contains(pronoun).fill_null(False),
+        generic=pl.col("speaker").str.contains(r"(?i)^(?:the|a|an)\s").fill_null(False) & unknown_party.is_null(),
+    )
+    passive, verbal, pronominal, generic = (pl.col(name) for name in ("passive", "verbal", "pronominal", "generic"))
     named_before = (
         pl.coalesce("attributed_claimant", pl.when(~generic & ~pronominal & ~passive & ~verbal).then("head"))
         .is_not_null().cum_max().shift(1).over("article_no", order_by="sentence_no").fill_null(False)
     )
     # A generic speaker ("the regional governor") refers back to a named one, or is new when none was named.
-    new_speaker = ~passive & ~verbal & ~pronominal & (~generic | ~named_before) & pl.col("head").is_not_null()
+    frame = frame.with_columns(
+        new_speaker=~passive & ~verbal & ~pronominal & (~generic | ~named_before) & pl.col("head").is_not_null()
+    )
+    new_speaker = pl.col("new_speaker")
     frame = frame.with_columns(
         unknown_claimant=pl.when(new_speaker).then(
             pl.coalesce("head_claimant", pl.when(country.is_not_null()).then(country + "_gov"), speaker_slug(pl.col("head")))
