@@ -11,8 +11,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.dq import checked_warehouse
-from flows.ingest import (extracted_figures, loaded_batch, now, published_warehouse, rebuilt_claims, run_report,
-                          staged_rows, validated_batch)
+from flows.ingest import (extracted_figures, loaded_batch, now, published_parquet, published_warehouse,
+                          rebuilt_claims, run_report, staged_rows, validated_batch)
 from flows.lock import holding_warehouse_lock
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION
@@ -85,4 +85,6 @@ def reprocess(db: str | None = None, everything: bool = False, batch_articles: i
     claims = rebuilt_claims(work_db, config.echo_days)
     dq = checked_warehouse(work_db, run_id, results, suite_results, config.dq_docs_dir(db_path))
     summary = run_report(work_db, run | {"claims": claims}, dq, config.top_claims)
-    return summary | {"published": published_warehouse(work_db, db_path)}
+    published = published_warehouse(work_db, db_path)
+    published_parquet(Path(published))
+    return summary | {"published": published}
