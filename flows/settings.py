@@ -15,8 +15,10 @@ QUIET_ENVIRONMENT = {
     "GX_ANALYTICS_ENABLED": "False",
     "PREFECT_UI_ENABLED": "false",
     "PREFECT_HOME": str(PROJECT_ROOT / ".prefect"),
-    # The bundled server logs every finished task run at INFO; keep our own logs.
     "PREFECT_LOGGING_LEVEL": "INFO",
+    # The temporary local API behind `losstally run` may take longer than Prefect's 20 s to start
+    # on a busy machine; waiting longer is better than failing the run.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
 
