@@ -449,18 +449,27 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
     ).drop("left_of_personnel", "left_of_bare", "cue_before", "cue_before_before", "last_equipment_word_before")
 
 
+def in_same_sentence(expr: pl.Expr, offset: int) -> pl.Expr:
+    """expr of the row `offset` rows away if it is in the same sentence, else null: `shift().over(SENTENCE_KEY)`
+    without grouping, for rows sorted by sentence."""
+    same = (pl.col("article_no") == pl.col("article_no").shift(offset)) & (
+        pl.col("sentence_no") == pl.col("sentence_no").shift(offset)
+    )
+    return pl.when(same).then(expr.shift(offset))
+
+
 def inherited_categories(mentions: pl.DataFrame) -> pl.DataFrame:
     """Categories of counts that have none of their own: from the list they stand in, or the sentence before."""
     mentions = mentions.sort("article_no", "sentence_no", "start")
-    next_category = pl.col("category").shift(-1).over(SENTENCE_KEY)
+    next_category = in_same_sentence(pl.col("category"), -1)
     mentions = mentions.with_columns(
         # "1,520 and 1,517 systems destroyed": the first number counts what the second counts.
         category=pl.when(pl.col("category").is_null() & pl.col("elliptical")).then(next_category)
-        .when(pl.col("increment")).then(pl.col("category").shift(1).over(SENTENCE_KEY))
+        .when(pl.col("increment")).then(in_same_sentence(pl.col("category"), 1))
         .otherwise("category"),
-        qualifier=pl.when(pl.col("increment")).then(pl.col("qualifier").shift(1).over(SENTENCE_KEY))
+        qualifier=pl.when(pl.col("increment")).then(in_same_sentence(pl.col("qualifier"), 1))
         .otherwise("qualifier"),
-        qualifier_rule=pl.when(pl.col("increment") & pl.col("qualifier").shift(1).over(SENTENCE_KEY).is_not_null())
+        qualifier_rule=pl.when(pl.col("increment") & in_same_sentence(pl.col("qualifier"), 1).is_not_null())
         .then(pl.lit("increment")).otherwise("qualifier_rule"),
     )
     people = pl.col("head_kind") == "people"
@@ -535,9 +544,9 @@ def counts_another_noun() -> pl.Expr:
 def coordinated_qualifiers(figures: pl.DataFrame) -> pl.DataFrame:
     """Qualifiers carried over a coordination ("at least 13 killed and 19 wounded") and defaults."""
     figures = figures.sort("article_no", "sentence_no", "start").with_columns(
-        previous_end=pl.col("end").shift(1).over(SENTENCE_KEY),
-        previous_qualifier=pl.col("qualifier").shift(1).over(SENTENCE_KEY),
-        previous_rule=pl.col("qualifier_rule").shift(1).over(SENTENCE_KEY),
+        previous_end=in_same_sentence(pl.col("end"), 1),
+        previous_qualifier=in_same_sentence(pl.col("qualifier"), 1),
+        previous_rule=in_same_sentence(pl.col("qualifier_rule"), 1),
     )
     prev_end = pl.col("previous_end")
     # Only figures after a cued one, with no cue and no noun of their own, can carry: the text between
