@@ -332,8 +332,11 @@ def timed_run(server: PrefectServer, raw: Path, db: Path, batch_files: int, log_
         child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL)
         process = psutil.Process(child.pid)
+        peak_at = time.time()
         while child.poll() is None:
-            peak = max(peak, tree_rss(process))
+            rss = tree_rss(process)
+            if rss > peak:
+                peak, peak_at = rss, time.time()
             time.sleep(0.05)
         seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -341,7 +344,7 @@ def timed_run(server: PrefectServer, raw: Path, db: Path, batch_files: int, log_
     if child.returncode != 0:
         raise RuntimeError(f"losstally run failed ({child.returncode}); see {log_path}:\n"
                            + log_path.read_text()[-3000:])
-    return {"seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1),
+    return {"seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1), "peak_at": peak_at,
             "load_avg_after": [round(x, 2) for x in os.getloadavg()], "log": str(log_path.relative_to(ROOT))}
 
 
@@ -376,7 +379,7 @@ def flow_stages(server: PrefectServer) -> list[dict]:
             flow_s = (flow_run.end_time - flow_run.start_time).total_seconds() if flow_run.end_time else 0.0
             walls = {name: covered(intervals) for name, intervals in spans.items()}
             in_tasks = covered([i for intervals in spans.values() for i in intervals])
-            runs.append({"flow_run": flow_run.name, "state": flow_run.state_name, "flow_s": round(flow_s, 2),
+            runs.append({"spans": spans, "flow_run": flow_run.name, "state": flow_run.state_name, "flow_s": round(flow_s, 2),
                          "task_runs": len(tasks),
                          # wall time per stage (overlapping shards counted once), and the flow's time outside tasks
                          "stage_wall_s": {k: round(v, 2) for k, v in sorted(walls.items())}
@@ -411,6 +414,11 @@ def end_to_end(raw: Path, work: Path, batch_files: int) -> dict:
         log(f"e2e: no-op rerun {second['seconds']}s, peak RSS {second['peak_rss_mb']} MB")
         stages = flow_stages(server)
         server_start = server.start_s
+    for run, flow in zip((first, second), stages):
+        spans = flow.pop("spans")
+        at = run.pop("peak_at")
+        run["peak_rss_during"] = sorted(name for name, intervals in spans.items()
+                                        if any(a - 0.5 <= at <= b + 0.5 for a, b in intervals)) or ["outside tasks"]
     children_maxrss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     import duckdb
 
