@@ -874,20 +874,24 @@ def launcher_cues(contexts: pl.DataFrame) -> pl.DataFrame:
 def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame, launchers: pl.DataFrame) -> pl.DataFrame:
     """Figures with the side that lost: from the noun phrase, a side named after it, or the last side named before."""
     adjective = f"(?i)\\b({px.party_adjective()})\\b"
-    right = pl.col("after_head").fill_null(pl.col("right")).str.extract_groups(ascii_boundaries(px.right_party()))
+    # The side named after the noun phrase is parsed once, as a column.
+    figures = figures.with_columns(
+        right_party=pl.col("after_head").fill_null(pl.col("right")).str.extract_groups(ascii_boundaries(px.right_party()))
+    )
+    right = pl.col("right_party")
     gap_ok = ~pl.col("after_head").fill_null(pl.col("right")).str.extract(r"^([^.;!?\d]*?)\b(?:of|among|from|with)\s", 1).fill_null("").str.contains(px.RIGHT_PARTY_GAP_STOPS)
     victims = _key(pl.col("head")).is_in([lx.normalized(h) for h in lx.party_lexicon()["strike_victims"]])
     generic_people = _key(pl.col("head")).is_in(["people", "persons"])
-    struck = pl.col("masked").str.contains(f"(?i)\\b{px.words('strike_words')}\\b") & ~pl.col("disaster")
-    war = pl.col("masked").str.contains(f"(?i)\\b{px.words('war_words')}\\b") & ~pl.col("disaster")
+    struck = pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('strike_words')}\\b")) & ~pl.col("disaster")
+    war = pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('war_words')}\\b")) & ~pl.col("disaster")
     killed_in = pl.col("after_head").str.extract(
         f"^\\s+(?:(?:were|was|have|has|had|been)\\s+)*(?:killed|died|dead|wounded|injured)\\s+in\\s+({lx.alternation(lx.party_name_phrases())})(?:[\\s.,;]|$)", 1
     )
     own_in_phrase = pl.col("modifiers").str.contains(f"(?i)\\b{lx.alternation(lx.party_lexicon()['own_in_phrase'])}\\b")
     # "9,488, including 3,900 children": a sub-count belongs to the side of its total.
-    subcount = pl.col("left").str.contains(
+    subcount = pl.col("left").str.contains(ascii_boundaries(
         f"(?i)\\b{px.words('subcount_words')}\\s+(?:{lx.alternation(lx.qualifier_cues())}\\s+)?$"
-    ) & (pl.col("sentence_no") == pl.col("sentence_no").shift(1).over("article_no", order_by=["sentence_no", "start"]))
+    )) & (pl.col("sentence_no") == pl.col("sentence_no").shift(1).over("article_no", order_by=["sentence_no", "start"]))
     figures = figures.with_columns(
         own_party=pl.when(subcount).then(None).otherwise(pl.coalesce(
             _map(pl.col("head"), lx.head_parties()),
@@ -937,7 +941,12 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame, 
             pl.when(~personnel).then(
                 pl.col("claimant_party").replace_strict(lx.opposite_parties(), default=None, return_dtype=pl.String)
             ),
-            _map(pl.col("masked").str.extract(any_party, 1), {**lx.party_adjectives(), **lx.party_names()}),
+            # (searched only in the sentences of figures with no side yet)
+            _map(
+                pl.when(pl.all_horizontal(pl.col("own_party", "launcher_party", "last_party").is_null()))
+                .then(pl.col("masked")).str.extract(ascii_boundaries(any_party), 1),
+                {**lx.party_adjectives(), **lx.party_names()},
+            ),
             # Nothing named: a claimant's unnamed dead are its own, the equipment it destroyed the other side's.
             pl.when(personnel).then("claimant_party").otherwise(
                 pl.col("claimant_party").replace_strict(lx.opposite_parties(), default=None, return_dtype=pl.String)
