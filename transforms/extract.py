@@ -492,29 +492,31 @@ def loss_statements(mentions: pl.DataFrame) -> pl.DataFrame:
     # A coordination starts another predicate: "killed 15,000 people and displaced 8.8 million".
     right_clause = pl.col("right").str.extract(r"^([^,;.!?]*)", 1).str.slice(0, 50).str.replace(r"(?i)\b(?:and|or|but)\b.*$", "")
     left_clause = pl.col("left").str.extract(r"([^,;:.!?]*)$", 1).str.slice(-50)
-    not_loss = f"(?i)\\b{px.words('not_loss_words')}\\b"
+    not_loss = ascii_boundaries(f"(?i)\\b{px.words('not_loss_words')}\\b")
     is_equipment = ~pl.col("category").is_in(["killed", "wounded", "captured", "missing", "casualties"])
     singleton_ok = (pl.col("kind") == "number") | (
         # "a helicopter" counts in a list of figures or right next to a loss verb.
         ((pl.len().over(SENTENCE_KEY) > 1) & pl.col("left").str.contains(r"(?i)(?:\band|\bor|,|\bincluding)\s*$"))
-        | pl.col("left").str.contains(f"(?i)\\b{px.words('loss_words')}\\s*$")
-        | pl.col("right").str.contains(
+        | pl.col("left").str.contains(ascii_boundaries(f"(?i)\\b{px.words('loss_words')}\\s*$"))
+        | pl.col("right").str.contains(ascii_boundaries(
             f"(?i)^\\s+(?:[\\w\\-]+\\s+){{0,4}}?(?:was|were|has been|had been|is)\\s+(?:\\w+\\s+)?{px.words('loss_words')}\\b"
-        )
+        ))
         | pl.col("outcome_after").is_not_null()
     )
     after = pl.coalesce("after_head", "right")
     # "1.5 million people, roughly 70 percent of ..., had been displaced": the predicate is no loss.
-    predicate_not_loss = after.str.contains(px.predicate(px.words("not_loss_words")))
+    predicate_not_loss = after.str.contains(ascii_boundaries(px.predicate(px.words("not_loss_words"))))
     singleton_weak = (pl.col("kind") == "singleton") & pl.col("left").str.contains(
-        f"(?i)\\b{px.words('weak_loss_words')}\\s*$"
+        ascii_boundaries(f"(?i)\\b{px.words('weak_loss_words')}\\s*$")
     )
     # "a Russian drone hit a car": the counted thing is the attacker.
-    attacker = after.str.contains(f"(?i)^\\s*(?:(?:has|have|had|also|reportedly)\\s+)?{px.words('attacker_verbs')}\\b")
+    attacker = after.str.contains(ascii_boundaries(f"(?i)^\\s*(?:(?:has|have|had|also|reportedly)\\s+)?{px.words('attacker_verbs')}\\b"))
+    # The cheap conditions first, so that the text ones run only on categorised counts in a loss context.
     return mentions.filter(
         pl.col("category").is_not_null()
         & ~(is_equipment & ~pl.col("loss_context"))
-        & ~right_clause.str.contains(not_loss)
+    ).filter(
+        ~right_clause.str.contains(not_loss)
         & ~left_clause.str.contains(not_loss)
         & ~predicate_not_loss
         & ~singleton_weak
