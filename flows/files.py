@@ -11,9 +11,11 @@ import polars as pl
 from flows.articles import article_format
 
 INVENTORY_SCHEMA = {
-    "source_file": pl.String, "size": pl.Int64, "format": pl.String,
+    "source_file": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "format": pl.String,
     "file_sha256": pl.String, "status": pl.String, "reason": pl.String,
 }
+# What the warehouse knows of a loaded file: source_file -> (size, mtime_ns, sha256).
+KnownFiles = dict[str, tuple[int, int, str]]
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -35,12 +37,20 @@ def raw_files(raw_dir: Path) -> list[Path]:
     return found
 
 
+def content_sha256(path: Path, rel: str, stat: os.stat_result, known: KnownFiles) -> str:
+    """The file's sha256: the known one when size and modification time are unchanged, else hashed."""
+    size, mtime_ns, sha = known.get(rel, (None, None, None))
+    if (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+        return sha
+    return file_sha256(path)
+
+
 def inventory_row(path: Path, raw_dir: Path, max_bytes: int, loaded: dict[str, str],
-                  seen: dict[str, str]) -> dict:
+                  seen: dict[str, str], known: KnownFiles | None = None) -> dict:
     """One file's inventory entry: pending (to read), skipped or quarantined, with the reason."""
     rel = path.relative_to(raw_dir).as_posix()
-    row = {"source_file": rel, "size": None, "format": article_format(path), "file_sha256": None,
-           "status": "pending", "reason": None}
+    row = {"source_file": rel, "size": None, "mtime_ns": None, "format": article_format(path),
+           "file_sha256": None, "status": "pending", "reason": None}
     if path.name.startswith("."):
         return {**row, "status": "skipped", "reason": "hidden file"}
     if path.is_symlink():
@@ -56,11 +66,12 @@ def inventory_row(path: Path, raw_dir: Path, max_bytes: int, loaded: dict[str, s
     if path.exists() and not path.is_file():
         return {**row, "status": "skipped", "reason": "not a regular file (a pipe, socket or device)"}
     try:
-        size = path.stat().st_size
-        row["size"] = size
+        stat = path.stat()
+        size = stat.st_size
+        row["size"], row["mtime_ns"] = size, stat.st_mtime_ns
         if size > max_bytes:
             return {**row, "status": "quarantined", "reason": f"file of {size} bytes is over the {max_bytes}-byte limit"}
-        sha = file_sha256(path)
+        sha = content_sha256(path, rel, stat, known or {})
     except FileNotFoundError:
         return {**row, "status": "quarantined", "reason": "file vanished before it could be read"}
     except OSError as exc:
@@ -76,10 +87,15 @@ def inventory_row(path: Path, raw_dir: Path, max_bytes: int, loaded: dict[str, s
     return row
 
 
-def file_inventory(raw_dir: Path, max_bytes: int, loaded: dict[str, str]) -> pl.DataFrame:
-    """Every file under the raw folder with its hash and whether it is new, skipped or quarantined."""
+def file_inventory(raw_dir: Path, max_bytes: int, loaded: dict[str, str],
+                   known: KnownFiles | None = None) -> pl.DataFrame:
+    """Every file under the raw folder with its hash and whether it is new, skipped or quarantined.
+
+    A loaded file whose size and modification time are what the warehouse recorded is not read
+    again: its recorded sha256 stands (a rerun over unchanged files reads no file).
+    """
     seen: dict[str, str] = {}
-    rows = [inventory_row(path, raw_dir, max_bytes, loaded, seen) for path in raw_files(raw_dir)]
+    rows = [inventory_row(path, raw_dir, max_bytes, loaded, seen, known) for path in raw_files(raw_dir)]
     return pl.DataFrame(rows, schema=INVENTORY_SCHEMA)
 
 

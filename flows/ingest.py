@@ -30,6 +30,9 @@ from transforms.timing import figure_timing
 from warehouse import load as wh
 
 
+ARTIFACT_ROWS = 1000  # figures shown in the figures-loaded artifact; the warehouse has them all
+
+
 def now() -> datetime:
     """The current UTC time, naive, as the warehouse stores it."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -41,10 +44,10 @@ def discovered_files(raw_dir: Path, db_path: Path, max_file_bytes: int) -> pl.Da
     con = wh.connect(db_path)
     try:
         wh.ensure_schema(con)
-        loaded = wh.loaded_file_hashes(con)
+        loaded, known = wh.loaded_file_hashes(con), wh.known_files(con)
     finally:
         con.close()
-    return file_inventory(raw_dir, max_file_bytes, loaded)
+    return file_inventory(raw_dir, max_file_bytes, loaded, known)
 
 
 @task(cache_policy=NO_CACHE)
@@ -118,8 +121,11 @@ def staged_rows(run_id: str, files: pl.DataFrame, read_log: pl.DataFrame, checke
     log = pl.concat([frame for frame in (loaded_log, read_log, quarantined_log) if frame is not None],
                     how="diagonal_relaxed").with_columns(run_id=pl.lit(run_id), logged_at=pl.lit(stamp))
     flags = staged_flags(checked["figure_flags"], figures, run_id, stamp)
+    file_state = files.filter(pl.col("source_file").is_in(articles["source_file"].implode())).select(
+        "source_file", "size", "mtime_ns", "file_sha256", run_id=pl.lit(run_id),
+    ) if {"size", "mtime_ns"} <= set(files.columns) else None  # reprocess stages stored articles, not files
     return {"article": articles, "figure": figures, "figure_quarantine": quarantine, "figure_flag": flags,
-            "ingest_log": log}
+            "ingest_log": log, "file_state": file_state}
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 10])
@@ -155,16 +161,17 @@ def run_report(db_path: Path, run: dict, dq: pl.DataFrame, top: int) -> dict:
         wh.record_run(con, run)
         top_claims = wh.top_claims(con, top)
         loaded = con.execute("select file, value, value_high, qualifier, category, party, claimant, "
-                             "claimant_party, sentence from v_figure where run_id = ? order by file, start",
-                             [run["run_id"]]).pl()
+                             "claimant_party, sentence from v_figure where run_id = ? order by file, start "
+                             "limit ?", [run["run_id"], ARTIFACT_ROWS]).pl()
     finally:
         con.close()
     summary = run | {"checks_passed": int(dq["success"].sum()), "checks_failed": int((~dq["success"]).sum()),
                      "top_claims": top_claims.to_dicts(), "dq": dq.to_dicts()}
     create_markdown_artifact(key="ingest-summary", markdown=run_markdown(summary),
                              description=f"losstally ingest of {run['raw_dir']}")
+    shown = "" if run["figures_loaded"] <= ARTIFACT_ROWS else f" (the first {ARTIFACT_ROWS}; query v_figure for all)"
     create_table_artifact(key="figures-loaded", table=loaded.to_dicts() or [{"figures": "none loaded this run"}],
-                          description="Figures loaded by this run")
+                          description=f"{run['figures_loaded']} figures loaded by this run{shown}")
     return summary
 
 
@@ -195,6 +202,29 @@ def published_parquet(db_path: Path) -> str:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return str(folder)
+
+
+def finished_run(work_db: Path, db_path: Path, run: dict, results: list, suite_results: list) -> dict:
+    """Rebuild the claims, run the warehouse checks, report and publish; returns the run summary.
+
+    When the run changed no fact (nothing loaded), the claims and the Parquet files stand as they
+    are: only the run's own records (run, ingest_log, dq_result) are new, and they are published.
+    """
+    config, logger = settings(), get_run_logger()
+    changed = run["articles_loaded"] > 0
+    reported("claims: rebuild the ledger" if changed else "claims: unchanged")
+    claims = rebuilt_claims(work_db, config.echo_days) if changed else wh.claim_count(work_db)
+    logger.info("claims: %d in the ledger%s", claims, "" if changed else " (unchanged: nothing new loaded)")
+    reported("checks: data quality over the warehouse")
+    dq = checked_warehouse(work_db, run["run_id"], results, suite_results, config.dq_docs_dir(db_path))
+    summary = run_report(work_db, run | {"claims": claims}, dq, config.top_claims)
+    published = published_warehouse(work_db, db_path)
+    parquet = db_path.parent / "parquet"
+    if changed or not parquet.exists():
+        parquet = published_parquet(Path(published))
+    logger.info("publish: %s, views as Parquet in %s", published, parquet)
+    reported(f"publish: {published}")
+    return summary | {"published": published}
 
 
 def ingest_run_name() -> str:
@@ -261,19 +291,10 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
         "articles_loaded": totals["articles"], "figures_loaded": totals["figures"],
         "figures_quarantined": totals["figure_quarantine"],
     }
-    reported("claims: rebuild the ledger")
-    claims = rebuilt_claims(work_db, config.echo_days)
-    logger.info("claims: %d in the ledger", claims)
-    reported("checks: data quality over the warehouse")
-    dq = checked_warehouse(work_db, run_id, results, suite_results, config.dq_docs_dir(db_path))
-    summary = run_report(work_db, run | {"claims": claims}, dq, config.top_claims)
-    published = published_warehouse(work_db, db_path)
-    parquet = published_parquet(Path(published))
-    logger.info("publish: %s, views as Parquet in %s", published, parquet)
-    reported(f"publish: {published}")
+    summary = finished_run(work_db, db_path, run, results, suite_results)
     if failure := nothing_read_message(inventory, totals["articles_read"]):
         raise NothingReadable(failure)
     if problems:
         logger.warning("completed with %d warnings: files or items not loaded, each with its reason in ingest_log "
                        "(run_id = '%s')", problems, run_id)
-    return summary | {"published": published, "warnings": problems}
+    return summary | {"warnings": problems}

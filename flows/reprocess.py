@@ -10,9 +10,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows.dq import checked_warehouse
-from flows.ingest import (extracted_figures, loaded_batch, now, published_parquet, published_warehouse,
-                          rebuilt_claims, run_report, staged_rows, validated_batch)
+from flows.ingest import extracted_figures, finished_run, loaded_batch, now, staged_rows, validated_batch
 from flows.lock import holding_warehouse_lock
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION
@@ -82,9 +80,4 @@ def reprocess(db: str | None = None, everything: bool = False, batch_articles: i
            "started_at": started, "finished_at": now(), "extractor_version": EXTRACTOR_VERSION,
            "files_seen": 0, "articles_loaded": totals["articles"], "figures_loaded": totals["figures"],
            "figures_quarantined": totals["figure_quarantine"]}
-    claims = rebuilt_claims(work_db, config.echo_days)
-    dq = checked_warehouse(work_db, run_id, results, suite_results, config.dq_docs_dir(db_path))
-    summary = run_report(work_db, run | {"claims": claims}, dq, config.top_claims)
-    published = published_warehouse(work_db, db_path)
-    published_parquet(Path(published))
-    return summary | {"published": published}
+    return finished_run(work_db, db_path, run, results, suite_results)

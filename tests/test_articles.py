@@ -87,3 +87,16 @@ def test_inventory_marks_new_skipped_unknown_and_too_large(tmp_path):
     loaded = {inventory["b.txt"]["file_sha256"]: "b.txt"}
     again = {r["source_file"]: r for r in file_inventory(tmp_path, 50, loaded).to_dicts()}
     assert again["b.txt"]["reason"] == "unchanged since it was loaded"
+
+
+def test_an_unchanged_loaded_file_is_not_hashed_again(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Five soldiers died.")
+    stat = path.stat()
+    known = {"a.txt": (stat.st_size, stat.st_mtime_ns, "recorded-sha")}
+    row = file_inventory(tmp_path, 1000, {"recorded-sha": "a.txt"}, known).row(0, named=True)
+    assert (row["file_sha256"], row["status"], row["reason"]) == ("recorded-sha", "skipped",
+                                                                  "unchanged since it was loaded")
+    path.write_text("Six soldiers died.")  # changed size: hashed again, and new
+    row = file_inventory(tmp_path, 1000, {"recorded-sha": "a.txt"}, known).row(0, named=True)
+    assert row["file_sha256"] != "recorded-sha" and row["status"] == "pending"

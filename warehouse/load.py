@@ -13,7 +13,7 @@ import polars as pl
 
 from transforms.contract import category_rows
 
-STAGED_TABLES = ("article", "figure", "figure_quarantine", "figure_flag", "ingest_log", "dq_result")
+STAGED_TABLES = ("article", "figure", "figure_quarantine", "figure_flag", "ingest_log", "dq_result", "file_state")
 
 
 def sql_text(name: str) -> str:
@@ -70,6 +70,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql_text(f"views/{name}"))
 
 
+def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, str]]:
+    """source_file -> (size, mtime_ns, sha256) of every raw file whose articles are loaded."""
+    rows = con.execute("select source_file, size, mtime_ns, file_sha256 from file_state "
+                       "where source_file in (select source_file from article)").fetchall()
+    return {source: (size, mtime, sha) for source, size, mtime, sha in rows}
+
+
 def loaded_file_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """sha256 -> source file of every raw file whose articles are in the warehouse."""
     rows = con.execute("select file_sha256, min(source_file) from article group by 1").fetchall()
@@ -85,6 +92,8 @@ def load_batch(con: duckdb.DuckDBPyConnection, staged: dict[str, pl.DataFrame]) 
     try:
         if "article" in frames:
             con.execute(sql_text("replace_articles.sql"))
+        if "file_state" in frames:
+            con.execute("delete from file_state where source_file in (select source_file from staged_file_state)")
         for name in frames:
             con.execute(f"insert into {name} by name select * from staged_{name}")
         if "figure" in frames:
@@ -118,6 +127,15 @@ def rebuilt_claims(con: duckdb.DuckDBPyConnection, echo_days: int) -> int:
         con.execute("rollback")
         raise
     return con.execute("select count(*) from claim").fetchone()[0]
+
+
+def claim_count(db_path: Path) -> int:
+    """How many claims the warehouse holds."""
+    con = connect(db_path)
+    try:
+        return con.execute("select count(*) from claim").fetchone()[0]
+    finally:
+        con.close()
 
 
 def adopted_work_database(work_db: Path, db_path: Path) -> bool:

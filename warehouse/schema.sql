@@ -175,3 +175,12 @@ create table if not exists claim (
 );
 
 alter table run add column if not exists claims integer;
+
+-- What was loaded from each raw file, so that a rerun need not re-hash unchanged files.
+create table if not exists file_state (
+    source_file     varchar not null,
+    size            bigint not null,
+    mtime_ns        bigint not null,
+    file_sha256     varchar not null,
+    run_id          varchar not null
+);
