@@ -56,18 +56,57 @@ def read_batch(raw_dir: Path, files: pl.DataFrame) -> tuple[pl.DataFrame, pl.Dat
     return read_articles(raw_dir, files.to_dicts())
 
 
-@task(cache_policy=NO_CACHE)
-def extracted_figures(articles: pl.DataFrame) -> pl.DataFrame:
-    """The loss figures of a batch of articles (transforms/), with when each was claimed and its period."""
+def timed_figures(articles: pl.DataFrame) -> pl.DataFrame:
+    """The loss figures of some articles (transforms/), with when each was claimed and its period."""
     figures = figures_from_articles(articles.select("article_id", "file", "text"))
     return figures.join(figure_timing(figures, articles), on="figure_id", how="left", maintain_order="left")
 
 
-def sharded_figures(runner, articles: pl.DataFrame, shard_articles: int) -> pl.DataFrame:
-    """The figures of a batch, extracted shard by shard on the task runner (threads or Dask), in article order."""
+def failed_extraction(article: pl.DataFrame) -> str | None:
+    """Why the extractor fails on a one-article frame, or None when it does not."""
+    try:
+        timed_figures(article)
+    except Exception as exc:  # noqa: BLE001 - any extractor bug is the reason
+        return f"extractor error: {type(exc).__name__}: {str(exc)[:300]}"
+    return None
+
+
+@task(cache_policy=NO_CACHE)
+def extracted_figures(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The figures of a shard of articles, and the articles the extractor failed on, with the reason.
+
+    The extractor runs on the whole shard at once. Should it raise, each article is tried alone
+    (a Python loop, on this failure path only) so that one bad article never costs the others.
+    """
+    failed = pl.DataFrame(schema={"article_id": pl.String, "reason": pl.String})
+    try:
+        return timed_figures(articles), failed
+    except Exception:  # noqa: BLE001 - narrowed down below, article by article
+        reasons = {articles["article_id"][i]: failed_extraction(articles.slice(i, 1)) for i in range(articles.height)}
+        failed = pl.DataFrame([{"article_id": a, "reason": r} for a, r in reasons.items() if r], schema=failed.schema)
+        return timed_figures(articles.join(failed, on="article_id", how="anti")), failed
+
+
+def without_failed_articles(articles: pl.DataFrame, read_log: pl.DataFrame,
+                            failed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The articles the extractor could read, and the log with a quarantine row for each it could not."""
+    if failed.is_empty():
+        return articles, read_log
+    quarantined = articles.join(failed, on="article_id").select(
+        path="file", source_file="source_file", file_sha256="file_sha256", article_id="article_id",
+        status=pl.lit("quarantined"), reason="reason")
+    return (articles.join(failed, on="article_id", how="anti"),
+            pl.concat([read_log, quarantined], how="diagonal_relaxed"))
+
+
+def sharded_figures(runner, articles: pl.DataFrame, shard_articles: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The figures of a batch, extracted shard by shard on the task runner (threads or Dask), in article
+    order, and the articles the extractor failed on."""
     shards = batches(articles, shard_articles) or [articles]
     futures = [runner.submit(extracted_figures, {"articles": shard}) for shard in shards]
-    return pl.concat([future.result() for future in futures], how="diagonal_relaxed")
+    results = [future.result() for future in futures]
+    return (pl.concat([figures for figures, _ in results], how="diagonal_relaxed"),
+            pl.concat([failed for _, failed in results]))
 
 
 @task(cache_policy=NO_CACHE)
@@ -270,7 +309,9 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
             problems += logged_problems(logger, read_log, articles)
             totals["articles_read"] += articles.height
             reported(f"batch {number}: extract {articles.height} articles ({task_runner})")
-            figures = sharded_figures(runner, articles, config.shard_articles)
+            figures, failed = sharded_figures(runner, articles, config.shard_articles)
+            articles, read_log = without_failed_articles(articles, read_log, failed)
+            problems += logged_problems(logger, read_log.join(failed, on="article_id", how="semi"))
             checked = validated_batch(articles, figures) | {"articles_in": articles}
             reported(f"batch {number}: check and load {figures.height} figures")
             counts = loaded_batch(work_db, staged_rows(run_id, files, read_log, checked))

@@ -10,7 +10,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows.ingest import extracted_figures, finished_run, loaded_batch, now, staged_rows, validated_batch
+from flows.ingest import (extracted_figures, finished_run, loaded_batch, now, staged_rows, validated_batch,
+                          without_failed_articles)
 from flows.lock import holding_warehouse_lock
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION
@@ -66,10 +67,11 @@ def reprocess(db: str | None = None, everything: bool = False, batch_articles: i
     for number, offset in enumerate(range(0, len(ids), size), start=1):
         t0 = time.perf_counter()
         articles = stored_articles(work_db, ids[offset:offset + size])
-        figures = extracted_figures(articles)
-        checked = validated_batch(articles, figures) | {"articles_in": articles}
+        figures, failed = extracted_figures(articles)
         empty_log = pl.DataFrame(schema={"path": pl.String, "source_file": pl.String})
-        counts = loaded_batch(work_db, staged_rows(run_id, articles, empty_log, checked))
+        articles, log = without_failed_articles(articles, empty_log, failed)  # kept as they were
+        checked = validated_batch(articles, figures) | {"articles_in": articles}
+        counts = loaded_batch(work_db, staged_rows(run_id, articles, log, checked))
         results.append(checked["results"])
         suite_results += checked["suite_results"]
         for key, table in (("articles", "article"), ("figures", "figure"), ("figure_quarantine", "figure_quarantine")):

@@ -315,3 +315,32 @@ def test_paths_in_article_metadata_never_decide_where_anything_is_written(prefec
     row = con.execute("select file, source_file, length(article_id) from article").fetchall()
     con.close()
     assert row == [("item.json", "item.json", 64)]  # the file's own name and the content's sha256
+
+
+def test_an_article_that_breaks_the_extractor_is_quarantined_and_the_others_load(monkeypatch):
+    """Fault injection: the extractor raises on one article; the shard falls back article by article."""
+    import polars as pl
+
+    import flows.ingest as ingest_module
+
+    real = ingest_module.figures_from_articles
+
+    def breaks_on_one(articles):
+        if articles["text"].str.contains("BREAKS").any():
+            raise ValueError("a bug the extractor has")
+        return real(articles)
+
+    monkeypatch.setattr(ingest_module, "figures_from_articles", breaks_on_one)
+    articles = pl.DataFrame({
+        "article_id": ["good", "bad"], "file": ["good.txt", "bad.txt"], "source_file": ["good.txt", "bad.txt"],
+        "file_sha256": ["g", "b"], "published_at": [None, None],
+        "text": ["The ministry said 12 Russian soldiers were killed.", "BREAKS 5 tanks destroyed."],
+    }, schema_overrides={"published_at": pl.Date})
+    figures, failed = ingest_module.extracted_figures.fn(articles)
+    assert figures["article_id"].unique().to_list() == ["good"] and figures["value"].to_list() == [12]
+    assert failed.rows() == [("bad", "extractor error: ValueError: a bug the extractor has")]
+    empty_log = pl.DataFrame(schema={"path": pl.String, "source_file": pl.String})
+    kept, log = ingest_module.without_failed_articles(articles, empty_log, failed)
+    assert kept["article_id"].to_list() == ["good"]
+    assert log.select("path", "status", "reason").rows() == [
+        ("bad.txt", "quarantined", "extractor error: ValueError: a bug the extractor has")]
