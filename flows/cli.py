@@ -220,6 +220,19 @@ def command_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def with_db_option(command: argparse.ArgumentParser, default: Path) -> argparse.ArgumentParser:
+    """Add the --db option (the published warehouse file) to a subcommand."""
+    command.add_argument("--db", type=Path, default=default,
+                         help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    return command
+
+
+def with_width_option(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the --width option (longest text in a table cell) to a subcommand."""
+    command.add_argument("--width", type=int, default=60, help="longest text shown in a table cell")
+    return command
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     config = settings()
@@ -235,8 +248,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--raw-dir", type=Path, default=config.raw_dir,
                      help="folder of article files (.txt .md .html .json .jsonl), read recursively "
                      "[env LOSSTALLY_RAW_DIR, default %(default)s]")
-    run.add_argument("--db", type=Path, default=config.db_path,
-                     help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    with_db_option(run, config.db_path)
     run.add_argument("--task-runner", choices=("threads", "dask"), default="threads",
                      help="where the extract step's shards run: threads here, or a Dask cluster "
                      "(LOSSTALLY_DASK_ADDRESS, else a local cluster) [default %(default)s]")
@@ -256,7 +268,7 @@ def parser() -> argparse.ArgumentParser:
                              "the figure contract.")
     extract.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="article files or folders")
     extract.add_argument("--format", choices=("jsonl", "table"), default="table", help="output format")
-    extract.add_argument("--width", type=int, default=60, help="longest text shown in a table cell")
+    with_width_option(extract)
     extract.set_defaults(handler=command_extract)
 
     evaluate = sub.add_parser("evaluate", help="score the extractor against gold figures",
@@ -271,12 +283,12 @@ def parser() -> argparse.ArgumentParser:
 
     sql = sub.add_parser("sql", help="run a read-only SQL query on the warehouse",
                          description="Open the warehouse read-only and print the result of QUERY as a table. "
-                         "Tables: article, figure, figure_quarantine, figure_flag, ingest_log, dq_result, run, category, "
-                         "party, claimant. Views: v_figure.")
+                         "Only SELECT and EXPLAIN run. Views: v_figure, v_claim, v_latest_claim, v_claims_matrix, "
+                         "v_series. Tables: article, figure, claim, figure_history, article_history, "
+                         "figure_quarantine, figure_flag, ingest_log, dq_result, run, category, party, claimant.")
     sql.add_argument("query", help='SQL, e.g. "select category, sum(value) from v_figure group by 1"')
-    sql.add_argument("--db", type=Path, default=config.db_path,
-                     help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
-    sql.add_argument("--width", type=int, default=60, help="longest text shown in a table cell")
+    with_db_option(sql, config.db_path)
+    with_width_option(sql)
     sql.set_defaults(handler=command_sql)
 
     reprocess = sub.add_parser("reprocess", help="re-extract the stored articles with the current extractor",
@@ -285,8 +297,7 @@ def parser() -> argparse.ArgumentParser:
                                "check and load the new figures, rebuild the claims and publish. The landing "
                                "folder is not needed: the warehouse keeps every article's text. Superseded "
                                "figures move to figure_history.")
-    reprocess.add_argument("--db", type=Path, default=config.db_path,
-                           help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    with_db_option(reprocess, config.db_path)
     reprocess.add_argument("--all", action="store_true", help="re-extract every stored article")
     reprocess.set_defaults(handler=command_reprocess)
 
@@ -296,20 +307,18 @@ def parser() -> argparse.ArgumentParser:
                             "warehouse read-only.")
     export.add_argument("dir", type=Path, metavar="DIR", help="folder to write to (created if missing)")
     export.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format")
-    export.add_argument("--db", type=Path, default=config.db_path,
-                        help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    with_db_option(export, config.db_path)
     export.set_defaults(handler=command_export)
 
     dq = sub.add_parser("dq", help="print the latest data-quality results (one row per check)",
                         description="Open the warehouse read-only and print the dq_result rows of the latest run "
-                        "(or of --run): for every check of the GX suites (articles, figures) and the "
+                        "(or of --run): for every check of the GX suites (articles, figures, claims) and the "
                         "cross-figure consistency checks, its severity, success, rows checked, failing count "
                         "and a sample of failing values. Then the staleness per claimant and where the GX Data "
                         "Docs are. Failing figures are in figure_quarantine (critical) and figure_flag (warning).")
-    dq.add_argument("--db", type=Path, default=config.db_path,
-                    help="DuckDB warehouse file [env LOSSTALLY_DB, default %(default)s]")
+    with_db_option(dq, config.db_path)
     dq.add_argument("--run", metavar="RUN_ID", help="a run id from the run table (default: the latest run)")
-    dq.add_argument("--width", type=int, default=60, help="longest text shown in a table cell")
+    with_width_option(dq)
     dq.set_defaults(handler=command_dq)
     return top
 
