@@ -669,25 +669,25 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
     speaker_pattern = ascii_boundaries(px.unknown_speaker())
     attacker_pattern = ascii_boundaries(px.attacker_side())
     speaker = pl.col("speaker_groups")
-    # The speaker and attacker patterns run only on the sentences they can match.
-    speakers = contexts.filter(pl.col("masked").str.contains(ascii_boundaries(px.speech_cue()))).select(
-        *SENTENCE_KEY, speaker_groups=pl.col("masked").str.extract_groups(speaker_pattern)
-    ).select(
-        *SENTENCE_KEY,
+    # Only sentences with a speech cue or a claimant mention can name a claimant: every stage below runs on
+    # them alone (in sentence order), and the claimant is carried over the other sentences at the end.
+    speech = pl.col("masked").str.contains(ascii_boundaries(px.speech_cue()))
+    speaking = (
+        contexts.select(*SENTENCE_KEY, "masked", speech=speech)
+        .join(by_sentence, on=SENTENCE_KEY, how="left")
+        .filter(pl.col("speech") | pl.col("attributed_claimant").is_not_null() | pl.col("mentioned_claimant").is_not_null())
+    )
+    speaker_groups = pl.when("speech").then(pl.col("masked")).str.extract_groups(speaker_pattern)
+    attacker = pl.when(pl.col("masked").str.contains(attacker_pattern)).then(pl.col("masked")).str.extract(attacker_pattern, 1)
+    frame = speaking.with_columns(
+        speaker_groups=speaker_groups,
+        attacker=_map(attacker, lx.party_adjectives()),
+        anaphoric=pl.col("masked").str.contains(ascii_boundaries(px.anaphoric_attribution())),
+    ).with_columns(
         speaker=pl.coalesce(
             speaker.struct.field("speaker"), speaker.struct.field("speaker_after"), speaker.struct.field("speaker_according")
         ).str.strip_chars(),
-    )
-    attackers = contexts.filter(pl.col("masked").str.contains(attacker_pattern)).select(
-        *SENTENCE_KEY, attacker=_map(pl.col("masked").str.extract(attacker_pattern, 1), lx.party_adjectives())
-    )
-    frame = (
-        contexts.select(*SENTENCE_KEY, "masked")
-        .join(by_sentence, on=SENTENCE_KEY, how="left")
-        .join(speakers, on=SENTENCE_KEY, how="left")
-        .join(attackers, on=SENTENCE_KEY, how="left")
-        .with_columns(anaphoric=pl.col("masked").str.contains(ascii_boundaries(px.anaphoric_attribution())))
-    )
+    ).drop("speaker_groups", "speech")
     # "he said", "the ministry noted", "a spokesman said": the speaker named before speaks again.
     pronoun = f"(?i)^(?:(?:the|a|an|its|their|his|her)\\s+)?(?:{px.words('anaphora')}|we|i|you|spokesman|spokeswoman|spokesperson|officials?)?$"
     frame = frame.with_columns(head=pl.when(speaker_head(pl.col("speaker")).str.len_chars() > 1).then(speaker_head(pl.col("speaker"))))
@@ -746,7 +746,7 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
         unknown_party=pl.coalesce(unknown_party, country, institution_party),
         anaphoric=pl.col("anaphoric") | ((pronominal | generic) & ~new_speaker & ~passive),
     )
-    return frame.with_columns(
+    stated = frame.with_columns(
         sentence_claimant=pl.coalesce(
             "attributed_claimant",
             "unknown_claimant",
@@ -754,14 +754,16 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
         ),
         sentence_claimant_party=pl.when(pl.col("attributed_claimant").is_null() & pl.col("unknown_claimant").is_not_null())
         .then("unknown_party"),
-    ).with_columns(
-        # A claimant carries to the following sentences and paragraphs until another speaker appears
-        # (as in the dev and seed gold).
-        claimant=pl.col("sentence_claimant").forward_fill().over("article_no", order_by="sentence_no").fill_null("reporter"),
-        speaker_party=pl.when(pl.col("sentence_claimant").is_not_null()).then(
-            pl.col("sentence_claimant_party").fill_null("")
-        ).forward_fill().over("article_no", order_by="sentence_no"),
-    ).select(*SENTENCE_KEY, "claimant", "speaker_party")
+    ).filter(pl.col("sentence_claimant").is_not_null()).select(
+        *SENTENCE_KEY, claimant="sentence_claimant", speaker_party=pl.col("sentence_claimant_party").fill_null("")
+    ).sort(SENTENCE_KEY)
+    # A claimant carries to the following sentences and paragraphs until another speaker appears
+    # (as in the dev and seed gold): each sentence takes the last claimant named at or before it.
+    return (
+        contexts.select(*SENTENCE_KEY)
+        .join_asof(stated, on="sentence_no", by="article_no", strategy="backward", check_sortedness=False)
+        .with_columns(pl.col("claimant").fill_null("reporter"))
+    )
 
 
 def claimants(figures: pl.DataFrame, mentions: pl.DataFrame, by_sentence: pl.DataFrame) -> pl.DataFrame:
