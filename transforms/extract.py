@@ -81,11 +81,8 @@ def sentences(articles: pl.DataFrame) -> pl.DataFrame:
 
 
 def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
-    """Per sentence: loss context, personnel cue and backreference, inherited from the sentence before."""
+    """Per sentence: loss context and backreference, inherited from the sentence before."""
     loss = pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('loss_words')}\\b"))
-    cue_words = list(lx.personnel_outcomes("after")) + list(lx.personnel_outcomes("before"))
-    sents = with_last_match(sents, "masked", f"(?i)\\b{lx.alternation(cue_words)}\\b", "last_personnel_cue")
-    personnel_cue = pl.col("last_personnel_cue")
     continues = (
         pl.col("masked").str.contains(f"(?i)^\\W*{px.words('backreference')}\\b")
         | pl.col("ends_open").shift(1).over("article_no").fill_null(False)
@@ -93,16 +90,14 @@ def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
     )
     return sents.with_columns(
         has_loss_word=loss,
-        personnel_cue=personnel_cue.str.to_lowercase().str.replace_all(r"[\s\-]+", " "),
         continues=continues,
     ).with_columns(
         # A run of sentences that continue each other (a list after a colon, "Among them ...").
         block=(~pl.col("continues")).cum_sum().over("article_no"),
-        previous_personnel_cue=pl.col("personnel_cue").shift(1).over("article_no"),
         disaster=pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('disaster_words')}\\b")).any().over("article_no"),
     ).with_columns(
         loss_context=pl.col("has_loss_word").cum_max().over(["article_no", "block"]),
-    ).drop("last_personnel_cue", "last_personnel_cue_before")
+    )
 
 
 # ------------------------------------------------------------------ numbers
@@ -458,7 +453,28 @@ def in_same_sentence(expr: pl.Expr, offset: int) -> pl.Expr:
     return pl.when(same).then(expr.shift(offset))
 
 
-def inherited_categories(mentions: pl.DataFrame) -> pl.DataFrame:
+def previous_personnel_cues(mentions: pl.DataFrame, contexts: pl.DataFrame) -> pl.DataFrame:
+    """Mentions with the last personnel loss word of the sentence before theirs (`previous_personnel_cue`).
+
+    It is looked for only before the sentences of counts of people with no category, which can inherit it.
+    """
+    people = pl.col("head_kind") == "people"
+    wanted = mentions.filter(pl.col("category").is_null() & people).select(
+        "article_no", sentence_no=pl.col("sentence_no") - 1
+    ).unique()
+    cue_words = list(lx.personnel_outcomes("after")) + list(lx.personnel_outcomes("before"))
+    previous = with_last_match(
+        contexts.select(*SENTENCE_KEY, "masked").join(wanted, on=SENTENCE_KEY),
+        "masked", f"(?i)\\b{lx.alternation(cue_words)}\\b", "cue",
+    ).select(
+        "article_no",
+        sentence_no=pl.col("sentence_no") + 1,
+        previous_personnel_cue=pl.col("cue").str.to_lowercase().str.replace_all(r"[\s\-]+", " "),
+    )
+    return mentions.join(previous, on=SENTENCE_KEY, how="left", maintain_order="left")
+
+
+def inherited_categories(mentions: pl.DataFrame, contexts: pl.DataFrame) -> pl.DataFrame:
     """Categories of counts that have none of their own: from the list they stand in, or the sentence before."""
     mentions = mentions.sort("article_no", "sentence_no", "start")
     next_category = in_same_sentence(pl.col("category"), -1)
@@ -472,6 +488,7 @@ def inherited_categories(mentions: pl.DataFrame) -> pl.DataFrame:
         qualifier_rule=pl.when(pl.col("increment") & in_same_sentence(pl.col("qualifier"), 1).is_not_null())
         .then(pl.lit("increment")).otherwise("qualifier_rule"),
     )
+    mentions = previous_personnel_cues(mentions, contexts)
     people = pl.col("head_kind") == "people"
     personnel = {c for c in lx.personnel_outcomes("after").values()}
     previous_in_sentence = (
@@ -1024,7 +1041,7 @@ def figures_from_articles(articles: pl.DataFrame) -> pl.DataFrame:
     singletons = singletons.join(inside, on=[*SENTENCE_KEY, "start"], how="anti")
     mentions = pl.concat([numbers, singletons], how="vertical_relaxed")
     mentions = countable_mentions(mentions_in_context(mentions, sents))
-    mentions = inherited_categories(categorised_mentions(qualified_numbers(mentions)))
+    mentions = inherited_categories(categorised_mentions(qualified_numbers(mentions)), sents)
     figures = coordinated_qualifiers(loss_statements(mentions))
     mentions_of_claimants = claimant_mentions(sents)
     by_sentence = sentence_claimants(sents, mentions_of_claimants)
