@@ -9,10 +9,9 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from flows.dq import checked_warehouse
-from flows.ingest import published_parquet, published_warehouse
+from flows.ingest import published_parquet, published_warehouse, run_warehouse
 from flows.lock import holding_warehouse_lock
 from flows.settings import settings
-from warehouse import load as wh
 
 
 def dq_report_run_name() -> str:
@@ -27,12 +26,9 @@ def dq_report(db: str | None = None) -> dict:
     """Check the warehouse at db again (consistency checks, staleness), record the results and publish."""
     config = settings()
     db_path = Path(db) if db else config.db_path
-    work_db = config.work_db_path(db_path)
-    if not work_db.exists() and not db_path.exists():
+    if not config.work_db_path(db_path).exists() and not db_path.exists():
         raise FileNotFoundError(f"no warehouse at {db_path}: run the ingest flow first")
-    if wh.adopted_work_database(work_db, db_path):
-        get_run_logger().info("work database started from the published %s", db_path)
-    run_id = str(flow_run.id or f"local-{time.time_ns()}")
+    db_path, work_db, run_id = run_warehouse(db)
     dq = checked_warehouse(work_db, run_id, [], [], config.dq_docs_dir(db_path))
     published = published_warehouse(work_db, db_path)
     get_run_logger().info("publish: %s, views as Parquet in %s", published, published_parquet(Path(published)))

@@ -243,6 +243,17 @@ def published_parquet(db_path: Path) -> str:
     return str(folder)
 
 
+def run_warehouse(db: str | None) -> tuple[Path, Path, str]:
+    """The published warehouse path, the work database the run writes (started from the published one
+    when it is missing) and the run id."""
+    config = settings()
+    db_path = Path(db) if db else config.db_path
+    work_db = config.work_db_path(db_path)
+    if wh.adopted_work_database(work_db, db_path):
+        get_run_logger().info("work database started from the published %s", db_path)
+    return db_path, work_db, str(flow_run.id or f"local-{time.time_ns()}")
+
+
 def finished_run(work_db: Path, db_path: Path, run: dict, results: list, suite_results: list) -> dict:
     """Rebuild the claims, run the warehouse checks, report and publish; returns the run summary.
 
@@ -279,14 +290,10 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
     """Ingest the article files under raw_dir into the DuckDB warehouse at db; returns the run summary."""
     config = settings()
     raw = Path(raw_dir) if raw_dir else config.raw_dir
-    db_path = Path(db) if db else config.db_path
     if not raw.is_dir():
         raise NotADirectoryError(f"raw folder {raw} does not exist or is not a folder")
-    work_db = config.work_db_path(db_path)
     logger = get_run_logger()
-    if wh.adopted_work_database(work_db, db_path):
-        logger.info("work database started from the published %s", db_path)
-    run_id = str(flow_run.id or f"local-{time.time_ns()}")
+    db_path, work_db, run_id = run_warehouse(db)
     started = now()
 
     inventory = discovered_files(raw, work_db, config.max_file_bytes)

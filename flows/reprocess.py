@@ -10,8 +10,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows.ingest import (extracted_figures, finished_run, loaded_batch, now, staged_rows, validated_batch,
-                          without_failed_articles)
+from flows.ingest import (extracted_figures, finished_run, loaded_batch, now, run_warehouse, staged_rows,
+                          validated_batch, without_failed_articles)
 from flows.lock import holding_warehouse_lock
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION
@@ -52,12 +52,8 @@ def stored_articles(db_path: Path, article_ids: list[str]) -> pl.DataFrame:
 def reprocess(db: str | None = None, everything: bool = False, batch_articles: int | None = None) -> dict:
     """Re-extract the stored articles whose extractor version is not the current one (or all), then publish."""
     config = settings()
-    db_path = Path(db) if db else config.db_path
-    work_db = config.work_db_path(db_path)
     logger = get_run_logger()
-    if wh.adopted_work_database(work_db, db_path):
-        logger.info("work database started from the published %s", db_path)
-    run_id = str(flow_run.id or f"local-{time.time_ns()}")
+    db_path, work_db, run_id = run_warehouse(db)
     started = now()
     ids = stale_article_ids(work_db, everything)
     logger.info("reprocess: %d stored articles to re-extract with extractor %s", len(ids), EXTRACTOR_VERSION)
