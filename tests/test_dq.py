@@ -260,3 +260,22 @@ def test_the_claims_suite_passes_coherent_claims_and_fails_incoherent_ones():
     failed = dict(bad.results.filter(~pl.col("success")).select("check", "unexpected_count").iter_rows())
     assert failed == {"claim_id_unique": 2, "outlets_within_mentions": 1, "claim_value_positive": 1,
                       "last_seen_not_before_first_seen": 1, "claim_date_known": 1}
+
+
+@pytest.mark.integration
+def test_the_daily_dq_report_rechecks_the_warehouse_and_publishes(prefect_api, sample_copy, tmp_path):
+    from flows.dq_report import dq_report
+    from flows.ingest import ingest
+
+    db = tmp_path / "w.duckdb"
+    missing = dq_report(db=str(db), return_state=True)
+    assert missing.is_failed() and "no warehouse" in missing.message
+    assert ingest(raw_dir=str(sample_copy), db=str(db), return_state=True).is_completed()
+    state = dq_report(db=str(db), return_state=True)
+    assert state.is_completed(), state.message
+    report = state.result()
+    con = duckdb.connect(str(db), read_only=True)  # published: the report's rows are in the analysts' file
+    rows = con.execute("select count(*), count(distinct (suite, check_name)) from dq_result where run_id = ?",
+                       [report["run_id"]]).fetchone()
+    con.close()
+    assert rows == (report["checks"], report["checks"]) and report["checks"] > 0
