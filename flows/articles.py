@@ -6,7 +6,7 @@ import codecs
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -45,7 +45,6 @@ class Article:
     outlet: str | None = None
     url: str | None = None
     published_at: date | None = None
-    meta: dict = field(default_factory=dict)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -85,11 +85,13 @@ def test_v_figure_has_the_contract_fields(con):
     assert con.execute("select category_group from v_figure").fetchone() == ("personnel",)
 
 
-def test_read_only_query_cannot_write(tmp_path, con):
+def test_read_only_result_reads_and_names_a_missing_warehouse(tmp_path, con):
+    from warehouse.read_only import NotReadOnly, read_only_result
+
     path = tmp_path / "w.duckdb"
     con.close()
-    assert wh.read_only_query(path, "select count(*) as n from figure")["n"].to_list() == [0]
-    with pytest.raises(duckdb.Error):
-        wh.read_only_query(path, "insert into party values ('x')")
+    assert read_only_result(path, "select count(*) as n from figure")["n"].to_list() == [0]
+    with pytest.raises(NotReadOnly):
+        read_only_result(path, "insert into party values ('x')")
     with pytest.raises(FileNotFoundError, match="run `losstally run` first"):
-        wh.read_only_query(tmp_path / "missing.duckdb", "select 1")
+        read_only_result(tmp_path / "missing.duckdb", "select 1")

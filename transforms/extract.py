@@ -392,9 +392,8 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
         left_of_bare=pl.when(bare).then(pl.col("left")),
     )
     frame = with_last_match(frame, "left_of_personnel", px.outcome_cue_before(), "cue_before")
-    frame = with_last_match(frame, "left_of_bare", f"(?i)\\b({lx.alternation(lx.head_phrases(('equipment',)))})\\b", "last_equipment_word")
     equipment_alternation = lx.alternation(lx.head_phrases(("equipment",)))
-    equipment_word = f"(?i)\\b({equipment_alternation})\\b"
+    frame = with_last_match(frame, "left_of_bare", f"(?i)\\b({equipment_alternation})\\b", "last_equipment_word")
     frame = frame.with_columns(
         outcome_before=_map(pl.col("cue_before"), lx.personnel_outcomes("before")),
         # "tank losses ..., totaling 428": an equipment word right before the loss word.

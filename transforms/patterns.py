@@ -142,12 +142,6 @@ def outcome_cue_before() -> str:
     return rf"(?i)\b(?:{lx.alternation(lx.personnel_outcomes('before'))})\b"
 
 
-@cache
-def outcome_before() -> str:
-    """The last personnel loss word before a count in its sentence ("killing about", "the death of")."""
-    cue = lx.alternation(lx.personnel_outcomes("before"))
-    return rf"(?is)^(?P<left_of_cue>.*)\b(?P<cue>{cue})\b"
-
 
 @cache
 def qualifier_cue() -> str:
@@ -236,11 +230,6 @@ RIGHT_PARTY_GAP_STOPS = (
     r"in|at|by|during|since|after|when|while|which|who|clashes|fighting|against)\b"
 )
 
-
-@cache
-def claimant_alias(attributed_only: bool) -> str:
-    """A claimant alias mention, found through the text by the partition trick."""
-    return rf"(?s).*?\b(?P<alias>(?i:{lx.alternation(lx.claimant_alias_phrases(attributed_only))}))\b"
 
 
 @cache

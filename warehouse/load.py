@@ -199,12 +199,3 @@ def exported_views(db_path: Path, folder: Path, file_format: str) -> list[tuple[
         return written
     finally:
         con.close()
-
-
-def read_only_query(db_path: Path, sql: str) -> pl.DataFrame:
-    """The result of one query on a read-only connection to the warehouse."""
-    con = connect(db_path, read_only=True)
-    try:
-        return con.execute(sql).pl()
-    finally:
-        con.close()
