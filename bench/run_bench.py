@@ -80,8 +80,9 @@ def file_batches(raw: Path, size: int):
     from flows.files import raw_files
 
     files = raw_files(raw)
-    for start in range(0, len(files), size):
-        yield files[start:start + size]
+    step = -(-len(files) // max(1, -(-len(files) // size)))  # equal batches of at most `size`, as flows.files.even_batches
+    for start in range(0, len(files), step):
+        yield files[start:start + step]
 
 
 def read_batch(raw: Path, paths: list[Path]) -> pl.DataFrame:
@@ -159,7 +160,10 @@ def extract_shard(articles: pl.DataFrame) -> tuple[pl.DataFrame, float, float]:
 
 def transforms_pass(raw: Path, batch_files: int, shard_articles: int, baselines: bool, profile: bool) -> dict:
     """Time the transforms (and the candidate stage three ways) over the whole corpus, batch by batch."""
-    threads = min(4, os.cpu_count() or 1)  # flows/runners.py: ThreadPoolTaskRunner(max_workers=min(4, cpu))
+    from flows.ingest import even_shards
+    from flows.runners import thread_workers
+
+    threads = thread_workers()  # as the flow's ThreadPoolTaskRunner
     stage = CandidateStage() if baselines else None
     out = {"articles": 0, "text_bytes": 0, "read_s": 0.0, "transforms_s": 0.0, "extract_thread_s": 0.0,
            "timing_thread_s": 0.0, "transforms_cpu_s": 0.0, "figures": 0, "batches": 0}
@@ -170,7 +174,7 @@ def transforms_pass(raw: Path, batch_files: int, shard_articles: int, baselines:
             articles = read_batch(raw, paths)
             t1 = time.perf_counter()
             c1 = time.process_time()
-            shards = [articles.slice(s, shard_articles) for s in range(0, articles.height, shard_articles)]
+            shards = even_shards(articles, shard_articles, threads)
             results = list(pool.map(extract_shard, shards))
             t2 = time.perf_counter()
             out["transforms_cpu_s"] += time.process_time() - c1
@@ -450,8 +454,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="articles in the corpus [%(default)s]")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="corpus generator processes")
-    parser.add_argument("--batch-files", type=int, default=int(os.environ.get("LOSSTALLY_BATCH_FILES", "2000")))
-    parser.add_argument("--shard-articles", type=int, default=int(os.environ.get("LOSSTALLY_SHARD_ARTICLES", "500")))
+    parser.add_argument("--batch-files", type=int, default=int(os.environ.get("LOSSTALLY_BATCH_FILES", "4000")))
+    parser.add_argument("--shard-articles", type=int, default=int(os.environ.get("LOSSTALLY_SHARD_ARTICLES", "2000")))
     parser.add_argument("--skip-transforms", action="store_true", help="skip the transforms pass, baselines and F1")
     parser.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end runs")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile of one extract batch")

@@ -8,6 +8,7 @@ once per process.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -61,9 +62,26 @@ class Validation:
         return self.quarantined.is_empty()
 
 
-@cache
+_GX_SETUP_LOCK = threading.Lock()
+
+
 def gx_setup() -> tuple[dict[str, BatchDefinition], dict[str, ExpectationSuite]]:
-    """Per suite name, a batch definition and the suite; the context has no analytics and no progress bars."""
+    """Per suite name, a batch definition and the suite; the context has no analytics and no progress bars.
+    Set up once per process, by whichever thread asks first (see gx_setup_in_background)."""
+    with _GX_SETUP_LOCK:
+        return _gx_setup()
+
+
+def gx_setup_in_background() -> threading.Thread:
+    """Start GX's import and context set-up (about 6 s, mostly the import) in a background thread, so that
+    it overlaps with reading and extracting the first batch instead of holding up its validation."""
+    thread = threading.Thread(target=gx_setup, name="gx-setup", daemon=True)
+    thread.start()
+    return thread
+
+
+@cache
+def _gx_setup() -> tuple[dict[str, BatchDefinition], dict[str, ExpectationSuite]]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import logging
 

@@ -93,20 +93,53 @@ def last_claim_results(con: Any) -> pl.DataFrame:
     return rows.cast({k: v for k, v in RESULT_SCHEMA.items() if k in rows.columns})
 
 
-def recorded_results(con: Any, run_id: str, dq: pl.DataFrame, flags: pl.DataFrame, stamp: datetime) -> None:
-    """In one transaction: replace the consistency flags, and the run's dq_result rows."""
+def unchanged_consistency_results(con: Any) -> pl.DataFrame | None:
+    """The consistency checks' results as last recorded, if no figure changed since (same count, none
+    loaded after them); None when they must run again.
+
+    The checks are a function of the figure table alone, so over unchanged figures their results stand:
+    a run that loads nothing does not scan the whole warehouse again (that cost grows with the warehouse).
+    """
+    rows = con.execute("""
+        with last as (
+            select *
+            from dq_result
+            where suite = 'consistency'
+            qualify dense_rank() over (order by checked_at desc) = 1
+        ),
+        figures as (
+            select count(*) as n, max(loaded_at) as last_loaded from figure
+        )
+        select suite, check_name as "check", expectation, severity, success, unexpected_count, sample, rows_checked
+        from last, figures
+        where last.rows_checked = figures.n
+          and (figures.last_loaded is null or last.checked_at >= figures.last_loaded)
+    """).pl()
+    if rows.height != len(CHECKS):
+        return None
+    return rows.cast({k: v for k, v in RESULT_SCHEMA.items() if k in rows.columns})
+
+
+def recorded_results(con: Any, run_id: str, dq: pl.DataFrame, flags: pl.DataFrame | None, stamp: datetime) -> None:
+    """In one transaction: replace the consistency flags (None: they stand), and the run's dq_result rows."""
     staged_dq = dq.rename({"check": "check_name"}).with_columns(run_id=pl.lit(run_id), checked_at=pl.lit(stamp))
-    staged_flag = flags.rename({"check": "check_name"}).with_columns(run_id=pl.lit(run_id), flagged_at=pl.lit(stamp))
-    con.execute("begin")
-    try:
-        con.execute("delete from figure_flag where list_contains(?, check_name)", [[c.check for c in CHECKS]])
-        con.execute("insert into figure_flag by name select * from staged_flag")
-        con.execute("delete from dq_result where run_id = ?", [run_id])
-        con.execute("insert into dq_result by name select * from staged_dq")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    frames = {"staged_dq": staged_dq}
+    if flags is not None:
+        frames["staged_flag"] = flags.rename({"check": "check_name"}).with_columns(
+            run_id=pl.lit(run_id), flagged_at=pl.lit(stamp))
+        frames["staged_checks"] = pl.DataFrame({"check_name": [c.check for c in CHECKS]}, schema={"check_name": pl.String})
+    with wh.staged(con, frames):
+        con.execute("begin")
+        try:
+            if flags is not None:
+                con.execute("delete from figure_flag where check_name in (select check_name from staged_checks)")
+                con.execute("insert into figure_flag by name select * from staged_flag")
+            wh.with_run_id(con, run_id).execute("delete from dq_result where run_id = getvariable('run_id')")
+            con.execute("insert into dq_result by name select * from staged_dq")
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
 
 
 def docs_line(docs_index: Path, built: bool) -> str:
@@ -149,9 +182,13 @@ def checked_warehouse(
             suite_results = [*suite_results, *claim_check.suite_results]
         else:  # the claims are as the last run that checked them left them: so are their results
             batch_results = [*batch_results, last_claim_results(con)]
-        failures = consistency_failures(con)
-        dq = pl.concat([gx_run_results(batch_results), consistency_results(failures, figures_checked(con))])
-        recorded_results(con, run_id, dq, consistency_flags(failures), stamp)
+        consistency = None if suite_results else unchanged_consistency_results(con)
+        flags = None
+        if consistency is None:
+            failures = consistency_failures(con)
+            consistency, flags = consistency_results(failures, figures_checked(con)), consistency_flags(failures)
+        dq = pl.concat([gx_run_results(batch_results), consistency])
+        recorded_results(con, run_id, dq, flags, stamp)
         staleness = claimant_staleness(con)
     finally:
         con.close()

@@ -18,26 +18,44 @@ INVENTORY_SCHEMA = {
 KnownFiles = dict[str, tuple[int, int, str]]
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+def file_sha256(path: Path | str, chunk: int = 1 << 20) -> str:
     """The sha256 of a file's content, read in chunks."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
 
 
-def raw_files(raw_dir: Path) -> list[Path]:
-    """Every file under the raw folder, recursively, in a stable order; links (to folders too) are listed, not followed."""
-    found = []
-    for folder, dirs, files in os.walk(raw_dir, followlinks=False):
-        linked = [d for d in dirs if (Path(folder) / d).is_symlink()]
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
-        found.extend(Path(folder) / name for name in sorted(files + linked))
+def raw_entries(raw_dir: Path) -> list[tuple[str, os.DirEntry]]:
+    """Every entry under the raw folder as (path relative to it, directory entry), recursively, in a stable
+    order (a folder's files by name, then its subfolders by name); links, to folders too, are listed, not
+    followed; hidden folders are not entered. One scandir per folder: no per-file system call."""
+    found: list[tuple[str, os.DirEntry]] = []
+
+    def visit(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+        subfolders = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith("."):
+                    subfolders.append(entry)
+            else:
+                found.append((prefix + entry.name, entry))
+        for entry in subfolders:
+            visit(entry.path, f"{prefix}{entry.name}/")
+
+    visit(str(raw_dir), "")
     return found
 
 
-def content_sha256(path: Path, rel: str, stat: os.stat_result, known: KnownFiles) -> str:
+def raw_files(raw_dir: Path) -> list[Path]:
+    """Every file under the raw folder (see raw_entries), as paths."""
+    return [Path(entry.path) for _, entry in raw_entries(raw_dir)]
+
+
+def content_sha256(path: Path | str, rel: str, stat: os.stat_result, known: KnownFiles) -> str:
     """The file's sha256: the known one when size and modification time are unchanged, else hashed."""
     size, mtime_ns, sha = known.get(rel, (None, None, None))
     if (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns):
@@ -45,33 +63,40 @@ def content_sha256(path: Path, rel: str, stat: os.stat_result, known: KnownFiles
     return file_sha256(path)
 
 
-def inventory_row(path: Path, raw_dir: Path, max_bytes: int, loaded: dict[str, str],
+def linked_file_problem(path: Path, raw_dir: Path) -> str | None:
+    """Why a symlink is not read (outside the raw folder, broken, or to a folder), or None to read its target."""
+    target = path.resolve()
+    if not target.is_relative_to(raw_dir.resolve()):
+        return f"symlink to {target} outside the raw folder, not followed"
+    if not target.exists():
+        return f"broken symlink to {target}"
+    if target.is_dir():
+        return "symlink to a folder, not followed"
+    return None
+
+
+def inventory_row(rel: str, entry: os.DirEntry, raw_dir: Path, max_bytes: int, loaded: dict[str, str],
                   seen: dict[str, str], known: KnownFiles | None = None) -> dict:
     """One file's inventory entry: pending (to read), skipped or quarantined, with the reason."""
-    rel = path.relative_to(raw_dir).as_posix()
-    row = {"source_file": rel, "size": None, "mtime_ns": None, "format": article_format(path),
+    name = entry.name
+    row = {"source_file": rel, "size": None, "mtime_ns": None, "format": article_format(name),
            "file_sha256": None, "status": "pending", "reason": None}
-    if path.name.startswith("."):
+    if name.startswith("."):
         return {**row, "status": "skipped", "reason": "hidden file"}
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(raw_dir.resolve()):
-            return {**row, "status": "skipped", "reason": f"symlink to {target} outside the raw folder, not followed"}
-        if not target.exists():
-            return {**row, "status": "skipped", "reason": f"broken symlink to {target}"}
-        if target.is_dir():
-            return {**row, "status": "skipped", "reason": "symlink to a folder, not followed"}
-    if row["format"] is None:
-        return {**row, "status": "skipped", "reason": f"unknown extension {path.suffix or '(none)'!r}"}
-    if path.exists() and not path.is_file():
-        return {**row, "status": "skipped", "reason": "not a regular file (a pipe, socket or device)"}
     try:
-        stat = path.stat()
+        linked = entry.is_symlink()
+        if linked and (problem := linked_file_problem(Path(entry.path), raw_dir)):
+            return {**row, "status": "skipped", "reason": problem}
+        if row["format"] is None:
+            return {**row, "status": "skipped", "reason": f"unknown extension {Path(name).suffix or '(none)'!r}"}
+        if not entry.is_file():
+            return {**row, "status": "skipped", "reason": "not a regular file (a pipe, socket or device)"}
+        stat = entry.stat()
         size = stat.st_size
         row["size"], row["mtime_ns"] = size, stat.st_mtime_ns
         if size > max_bytes:
             return {**row, "status": "quarantined", "reason": f"file of {size} bytes is over the {max_bytes}-byte limit"}
-        sha = content_sha256(path, rel, stat, known or {})
+        sha = content_sha256(entry.path, rel, stat, known or {})
     except FileNotFoundError:
         return {**row, "status": "quarantined", "reason": "file vanished before it could be read"}
     except OSError as exc:
@@ -95,10 +120,19 @@ def file_inventory(raw_dir: Path, max_bytes: int, loaded: dict[str, str],
     again: its recorded sha256 stands (a rerun over unchanged files reads no file).
     """
     seen: dict[str, str] = {}
-    rows = [inventory_row(path, raw_dir, max_bytes, loaded, seen, known) for path in raw_files(raw_dir)]
+    rows = [inventory_row(rel, entry, raw_dir, max_bytes, loaded, seen, known) for rel, entry in raw_entries(raw_dir)]
     return pl.DataFrame(rows, schema=INVENTORY_SCHEMA)
 
 
 def batches(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:
     """A frame cut into consecutive slices of at most `size` rows."""
     return [frame.slice(offset, size) for offset in range(0, frame.height, max(size, 1))]
+
+
+def even_batches(frame: pl.DataFrame, size: int, multiple_of: int = 1) -> list[pl.DataFrame]:
+    """A frame cut into consecutive slices of about `size` rows, of equal size (no short last one) and as
+    many as a multiple of `multiple_of` (the workers that take them at once)."""
+    count = multiple_of * max(1, round(frame.height / (max(size, 1) * multiple_of)))
+    if multiple_of == 1:
+        count = max(1, -(-frame.height // max(size, 1)))  # never more than `size` rows
+    return batches(frame, -(-frame.height // count))

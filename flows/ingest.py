@@ -14,16 +14,16 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from expectations.validate import validate_articles, validate_figures
+from expectations.validate import gx_setup_in_background, validate_articles, validate_figures
 from flows.articles import read_articles
-from flows.files import batches, file_inventory
+from flows.files import even_batches, file_inventory
 from flows.dq import checked_warehouse, staged_flags
 from flows.report import run_markdown
 from flows.lock import holding_warehouse_lock
 from flows.problems import NothingReadable, decoding_note, logged_problems, nothing_read_message
 from flows.progress import reported
 from flows.retries import WRITE_RETRIES
-from flows.runners import extraction_runner
+from flows.runners import extraction_runner, extraction_workers
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION, figures_from_articles
 from transforms.timing import figure_timing
@@ -99,10 +99,17 @@ def without_failed_articles(articles: pl.DataFrame, read_log: pl.DataFrame,
             pl.concat([read_log, quarantined], how="diagonal_relaxed"))
 
 
-def sharded_figures(runner, articles: pl.DataFrame, shard_articles: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def even_shards(articles: pl.DataFrame, shard_articles: int, workers: int) -> list[pl.DataFrame]:
+    """The batch cut into shards of about shard_articles articles, of equal size and as many as a multiple
+    of the workers, so that no worker is left with a last short shard while the others wait."""
+    return even_batches(articles, shard_articles, multiple_of=workers) or [articles]
+
+
+def sharded_figures(runner, articles: pl.DataFrame, shard_articles: int,
+                    workers: int = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The figures of a batch, extracted shard by shard on the task runner (threads or Dask), in article
     order, and the articles the extractor failed on."""
-    shards = batches(articles, shard_articles) or [articles]
+    shards = even_shards(articles, shard_articles, workers)
     futures = [runner.submit(extracted_figures, {"articles": shard}) for shard in shards]
     results = [future.result() for future in futures]
     return (pl.concat([figures for figures, _ in results], how="diagonal_relaxed"),
@@ -199,9 +206,9 @@ def run_report(db_path: Path, run: dict, dq: pl.DataFrame, top: int) -> dict:
         run = run | wh.file_outcomes(con, run["run_id"])
         wh.record_run(con, run)
         top_claims = wh.top_claims(con, top)
-        loaded = con.execute("select file, value, value_high, qualifier, category, party, claimant, "
-                             "claimant_party, sentence from v_figure where run_id = ? order by file, start "
-                             "limit ?", [run["run_id"], ARTIFACT_ROWS]).pl()
+        loaded = wh.with_run_id(con, run["run_id"]).execute(
+            "select file, value, value_high, qualifier, category, party, claimant, claimant_party, sentence "
+            f"from v_figure where run_id = getvariable('run_id') order by file, start limit {int(ARTIFACT_ROWS)}").pl()
     finally:
         con.close()
     summary = run | {"checks_passed": int(dq["success"].sum()), "checks_failed": int((~dq["success"]).sum()),
@@ -308,15 +315,17 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
 
     totals = {"articles": 0, "figures": 0, "figure_quarantine": 0, "read_problems": 0, "articles_read": 0}
     results, suite_results = [], []
+    if pending.height:
+        gx_setup_in_background()
     with extraction_runner(task_runner) as runner:
-        for number, files in enumerate(batches(pending, batch_files or config.batch_files), start=1):
+        for number, files in enumerate(even_batches(pending, batch_files or config.batch_files), start=1):
             t0 = time.perf_counter()
             reported(f"batch {number}: read {files.height} files")
             articles, read_log = read_batch(raw, files)
             problems += logged_problems(logger, read_log, articles)
             totals["articles_read"] += articles.height
             reported(f"batch {number}: extract {articles.height} articles ({task_runner})")
-            figures, failed = sharded_figures(runner, articles, config.shard_articles)
+            figures, failed = sharded_figures(runner, articles, config.shard_articles, extraction_workers(task_runner))
             articles, read_log = without_failed_articles(articles, read_log, failed)
             problems += logged_problems(logger, read_log.join(failed, on="article_id", how="semi"))
             checked = validated_batch(articles, figures) | {"articles_in": articles}

@@ -39,10 +39,10 @@ def stored_articles(db_path: Path, article_ids: list[str]) -> pl.DataFrame:
     """The stored articles with these ids, as the read step would have produced them."""
     con = wh.connect(db_path)
     try:
-        con.register("wanted", pl.DataFrame({"article_id": article_ids}).to_arrow())
-        columns = ", ".join(STORED_ARTICLE_COLUMNS)
-        return con.execute(f"select {columns} from article where article_id in (select article_id from wanted) "
-                           "order by file").pl()
+        with wh.staged(con, {"wanted": pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String})}):
+            columns = ", ".join(STORED_ARTICLE_COLUMNS)
+            return con.execute(f"select {columns} from article where article_id in (select article_id from wanted) "
+                               "order by file").pl()
     finally:
         con.close()
 

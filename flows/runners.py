@@ -13,9 +13,24 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 TASK_RUNNERS = ("threads", "dask")
 
 
+def thread_workers() -> int:
+    """Threads of the extract step's pool: one per core, at most 4."""
+    return min(4, os.cpu_count() or 1)
+
+
+def dask_workers() -> int:
+    """Worker processes of the temporary Dask cluster: LOSSTALLY_DASK_WORKERS, default one per core, at most 4."""
+    return int(os.environ.get("LOSSTALLY_DASK_WORKERS", thread_workers()))
+
+
+def extraction_workers(name: str) -> int:
+    """How many shards the named task runner extracts at once."""
+    return dask_workers() if name == "dask" else thread_workers()
+
+
 def dask_cluster_kwargs() -> dict:
     """A LocalCluster of worker processes on the loopback interface (LOSSTALLY_DASK_WORKERS, default ≤ 4)."""
-    workers = int(os.environ.get("LOSSTALLY_DASK_WORKERS", min(4, os.cpu_count() or 1)))
+    workers = dask_workers()
     return {"n_workers": workers, "threads_per_worker": 1, "processes": True, "host": "127.0.0.1",
             "dashboard_address": None}
 
@@ -33,7 +48,7 @@ def dask_task_runner() -> TaskRunner:
 def extraction_runner(name: str) -> TaskRunner:
     """The task runner named by the flow's task_runner parameter ("threads" or "dask"), not yet started."""
     if name == "threads":
-        return ThreadPoolTaskRunner(max_workers=min(4, os.cpu_count() or 1))
+        return ThreadPoolTaskRunner(max_workers=thread_workers())
     if name == "dask":
         return dask_task_runner()
     raise ValueError(f"task_runner must be one of {', '.join(TASK_RUNNERS)}, not {name!r}")

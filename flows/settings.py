@@ -35,7 +35,7 @@ class Settings:
     work_db: Path | None  # the database the flow writes before publishing; None: work/ next to db_path
     echo_days: int  # mentions of the same claim at most this many days apart are one claim
     lock_wait_seconds: float  # how long a run waits for another run that holds the warehouse
-    shard_articles: int = 500  # articles per extract task: the unit of work sent to threads or Dask workers
+    shard_articles: int = 2000  # articles per extract task: the unit of work sent to threads or Dask workers
 
     def work_db_path(self, db_path: Path | None = None) -> Path:
         """The working database the flow writes: LOSSTALLY_WORK_DB, else work/<name> next to the published one."""
@@ -53,14 +53,14 @@ def settings() -> Settings:
     return Settings(
         raw_dir=Path(env("LOSSTALLY_RAW_DIR", PROJECT_ROOT / "data" / "sample")),
         db_path=Path(env("LOSSTALLY_DB", PROJECT_ROOT / "warehouse" / "losstally.duckdb")),
-        batch_files=int(env("LOSSTALLY_BATCH_FILES", "2000")),
+        batch_files=int(env("LOSSTALLY_BATCH_FILES", "4000")),
         max_file_bytes=int(env("LOSSTALLY_MAX_FILE_BYTES", str(20 * 1024 * 1024))),
         top_claims=int(env("LOSSTALLY_TOP_CLAIMS", "10")),
         dq_docs=Path(env("LOSSTALLY_DQ_DOCS")) if env("LOSSTALLY_DQ_DOCS") else None,
         work_db=Path(env("LOSSTALLY_WORK_DB")) if env("LOSSTALLY_WORK_DB") else None,
         echo_days=int(env("LOSSTALLY_ECHO_DAYS", "3")),
         lock_wait_seconds=float(env("LOSSTALLY_LOCK_WAIT_SECONDS", "300")),
-        shard_articles=int(env("LOSSTALLY_SHARD_ARTICLES", "500")),
+        shard_articles=int(env("LOSSTALLY_SHARD_ARTICLES", "2000")),
     )
 
 

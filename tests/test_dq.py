@@ -23,6 +23,7 @@ from expectations.consistency import (
 from expectations.suites import SUITE_CHECKS
 from expectations.validate import RESULT_SCHEMA
 from flows.articles import ARTICLE_COLUMNS, LOG_COLUMNS
+from flows.dq import unchanged_consistency_results
 from flows.settings import PROJECT_ROOT
 from transforms.contract import FIGURE_SCHEMA
 from warehouse import load as wh
@@ -218,8 +219,18 @@ def test_runs_record_one_result_per_check_docs_and_counts_add_up(prefect_api, sa
     first_claims = con.execute(claims, [run_ids[0]]).fetchall()
     assert first_claims and all(rows > 0 for *_, rows in first_claims)
     assert con.execute(claims, [run_ids[1]]).fetchall() == first_claims  # claims unchanged: results stand
+    consistency = claims.replace("'claims'", "'consistency'")
+    first_consistency = con.execute(consistency, [run_ids[0]]).fetchall()
+    assert len(first_consistency) == len(CHECKS)
+    assert con.execute(consistency, [run_ids[1]]).fetchall() == first_consistency  # figures unchanged: they stand
     loaded = con.execute("select count(*) from figure").fetchone()[0]
     quarantined = con.execute("select count(distinct figure_id) from figure_quarantine").fetchone()[0]
+    con.close()
+
+    con = duckdb.connect(str(db))
+    assert unchanged_consistency_results(con).height == len(CHECKS)
+    con.execute("delete from figure where figure_id = (select min(figure_id) from figure)")
+    assert unchanged_consistency_results(con) is None  # a figure changed: the checks run again
     con.close()
 
     extracted = figures_from_articles(articles_of([sample_copy]).select("article_id", "file", "text"))

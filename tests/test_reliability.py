@@ -92,7 +92,7 @@ def test_a_file_over_the_size_limit_is_quarantined_from_its_size_and_never_read(
         handle.truncate(21 * 1024 * 1024)  # sparse: 21 MB on stat, nothing on disk
     (raw / "small.txt").write_text(GOOD.format(n=5))
     hashed = []
-    monkeypatch.setattr(files, "file_sha256", lambda path: hashed.append(path.name) or "sha")
+    monkeypatch.setattr(files, "file_sha256", lambda path: hashed.append(Path(path).name) or "sha")
     inventory = {r["source_file"]: r for r in file_inventory(raw, 20 * 1024 * 1024, {}).to_dicts()}
     assert inventory["huge.txt"]["status"] == "quarantined"
     assert inventory["huge.txt"]["reason"] == f"file of {21 * 1024 * 1024} bytes is over the 20971520-byte limit"

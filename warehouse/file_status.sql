@@ -1,6 +1,6 @@
 -- Files of one run by outcome: a file counts as loaded when any of its articles loaded.
 with log as (
-    select source_file, status from ingest_log where run_id = ?
+    select source_file, status from ingest_log where run_id = getvariable('run_id')
 ),
 per_file as (
     select

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -19,6 +21,36 @@ STAGED_TABLES = ("article", "figure", "figure_quarantine", "figure_flag", "inges
 def sql_text(name: str) -> str:
     """The text of a .sql file shipped in the warehouse package."""
     return resources.files("warehouse").joinpath(name).read_text("utf-8")
+
+
+def with_run_id(con: duckdb.DuckDBPyConnection, run_id: str) -> duckdb.DuckDBPyConnection:
+    """The connection with the SQL variable run_id set, for statements that read getvariable('run_id').
+
+    DuckDB's Python client imports pandas (about a second) the first time it binds a Python parameter,
+    so the run's own statements take its id from a variable, as a quoted SQL string literal.
+    """
+    con.execute(f"set variable run_id = '{run_id.replace(chr(39), chr(39) * 2)}'")
+    return con
+
+
+@contextmanager
+def staged(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]):
+    """The frames as temporary views, one per name, for the SQL run inside the `with` block.
+
+    Polars writes each frame to a Parquet file in a temporary folder, which DuckDB reads. (DuckDB reads
+    a polars frame in memory only through pyarrow and pandas, whose import costs about a second: most
+    of a run that finds nothing new to load.)
+    """
+    with tempfile.TemporaryDirectory(prefix="losstally-stage-") as folder:
+        try:
+            for name, frame in frames.items():
+                path = Path(folder) / f"{name}.parquet"
+                frame.write_parquet(path, compression="uncompressed", statistics=False)
+                con.execute(f"create or replace temp view {name} as select * from read_parquet('{path.as_posix()}')")
+            yield
+        finally:
+            for name in frames:
+                con.execute(f"drop view if exists {name}")
 
 
 def view_names() -> list[str]:
@@ -58,14 +90,14 @@ def claimant_dimension() -> pl.DataFrame:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create or migrate the tables, refresh the lookup tables and (re)create the views."""
     con.execute(sql_text("schema.sql"))
-    categories = pl.DataFrame(list(category_rows()))
-    claimants = claimant_dimension()
-    con.execute("begin")
-    con.execute("delete from category")
-    con.execute("insert into category by name select * from categories")
-    con.execute("delete from claimant")
-    con.execute("insert into claimant by name select * from claimants")
-    con.execute("commit")
+    dimensions = {"categories": pl.DataFrame(list(category_rows())), "claimants": claimant_dimension()}
+    with staged(con, dimensions):
+        con.execute("begin")
+        con.execute("delete from category")
+        con.execute("insert into category by name select * from categories")
+        con.execute("delete from claimant")
+        con.execute("insert into claimant by name select * from claimants")
+        con.execute("commit")
     for name in view_names():
         con.execute(sql_text(f"views/{name}"))
 
@@ -83,11 +115,16 @@ def loaded_file_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(rows)
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, staged: dict[str, pl.DataFrame]) -> dict[str, int]:
+def load_batch(con: duckdb.DuckDBPyConnection, rows: dict[str, pl.DataFrame]) -> dict[str, int]:
     """Load one batch in one transaction: replace the batch's articles, insert the staged rows."""
-    frames = {name: staged[name] for name in STAGED_TABLES if staged.get(name) is not None and staged[name].height}
-    for name, frame in frames.items():
-        con.register(f"staged_{name}", frame.to_arrow())
+    frames = {name: rows[name] for name in STAGED_TABLES if rows.get(name) is not None and rows[name].height}
+    with staged(con, {f"staged_{name}": frame for name, frame in frames.items()}):
+        load_staged(con, frames)
+    return {name: frames[name].height if name in frames else 0 for name in STAGED_TABLES}
+
+
+def load_staged(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:
+    """The statements of load_batch, in one transaction, over the staged_<name> views."""
     con.execute("begin")
     try:
         if "article" in frames:
@@ -103,17 +140,13 @@ def load_batch(con: duckdb.DuckDBPyConnection, staged: dict[str, pl.DataFrame]) 
     except Exception:
         con.execute("rollback")
         raise
-    finally:
-        for name in frames:
-            con.unregister(f"staged_{name}")
-    return {name: frames[name].height if name in frames else 0 for name in STAGED_TABLES}
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: dict) -> None:
     """Insert or update the run's row in `run`."""
-    con.execute("delete from run where run_id = ?", [run["run_id"]])
-    frame = pl.DataFrame([run])
-    con.execute("insert into run by name select * from frame")
+    with_run_id(con, run["run_id"]).execute("delete from run where run_id = getvariable('run_id')")
+    with staged(con, {"staged_run": pl.DataFrame([run])}):
+        con.execute("insert into run by name select * from staged_run")
 
 
 def rebuilt_claims(con: duckdb.DuckDBPyConnection, echo_days: int) -> int:
@@ -174,12 +207,13 @@ def published_database(work_db: Path, db_path: Path) -> Path:
 
 def file_outcomes(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     """How many files of a run loaded, were skipped, or were quarantined."""
-    return con.execute(sql_text("file_status.sql"), [run_id]).pl().to_dicts()[0]
+    return with_run_id(con, run_id).execute(sql_text("file_status.sql")).pl().to_dicts()[0]
 
 
 def top_claims(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pl.DataFrame:
     """The largest figures per claimant, party and category: what a run summary shows."""
-    return con.execute(sql_text("top_claims.sql"), [limit]).pl()
+    con.execute(f"set variable top_claims = {int(limit)}")  # a variable, not a parameter: see with_run_id
+    return con.execute(sql_text("top_claims.sql")).pl()
 
 
 def exported_views(db_path: Path, folder: Path, file_format: str) -> list[tuple[str, Path, int]]:

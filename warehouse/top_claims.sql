@@ -17,6 +17,6 @@ final as (
     from ranked
     where rank = 1
     order by value desc, claimant, party, category
-    limit ?
+    limit getvariable('top_claims')
 )
 select * from final
