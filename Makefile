@@ -43,11 +43,12 @@ bench-dq: setup ## time the data-quality step on 1 million synthetic figures (JS
 	$(BIN)/python bench/bench_validate.py
 
 N ?= 100000
+BENCH_ARGS ?=  # e.g. --baseline-every 10 at N=1000000 (see bench/run_bench.py --help)
 SEED ?= 42
 
 bench: setup ## speed, memory and F1 on N synthetic articles (N=100000): bench/results/latest.json
 	$(UV) sync --frozen --group bench --python $(PYTHON)
-	$(BIN)/python bench/run_bench.py --n $(N) --seed $(SEED)
+	$(BIN)/python bench/run_bench.py --n $(N) --seed $(SEED) $(BENCH_ARGS)
 	$(BIN)/python bench/chart.py
 
 bench-chart: setup ## chart time and peak RSS against N from bench/results/*.json (PNG)

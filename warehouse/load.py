@@ -128,7 +128,9 @@ def load_staged(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame])
     con.execute("begin")
     try:
         if "article" in frames:
-            con.execute(sql_text("replace_articles.sql"))
+            con.execute(sql_text("replaced_articles.sql"))
+            if con.execute("select count(*) from replaced_article").fetchone()[0]:
+                con.execute(sql_text("replace_articles.sql"))
         if "file_state" in frames:
             con.execute("delete from file_state where source_file in (select source_file from staged_file_state)")
         for name in frames:

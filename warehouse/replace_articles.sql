@@ -1,19 +1,7 @@
--- A batch replaces its articles: the same article again (re-extraction) or a changed file
--- (same source_file, new content) supersedes the earlier article. The earlier article and its
+-- A batch replaces its articles (replaced_articles.sql lists them): the earlier article and its
 -- figures move to article_history and figure_history (nothing is overwritten); its quarantined
--- rows and flags are dropped with it.
-create or replace temp table replaced_article as
-with staged as (
-    select article_id, source_file from staged_article
-),
-final as (
-    select a.article_id
-    from article a
-    where a.article_id in (select article_id from staged)
-       or a.source_file in (select source_file from staged)
-)
-select * from final;
-
+-- rows and flags are dropped with it. Run only when there is something to replace: the moves read
+-- every column of the stored rows, text included.
 create or replace temp table superseding_run as
 select max(run_id) as run_id, max(ingested_at) as superseded_at from staged_article;
 
