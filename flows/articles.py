@@ -295,17 +295,27 @@ def article_row(article: Article, source_file: str) -> dict:
     return {name: getattr(article, name, None) for name in ARTICLE_COLUMNS} | {"source_file": source_file}
 
 
+def linked_outside(raw_dir: Path, source: str) -> bool:
+    """True when the file, or a folder between it and the raw folder, is now a link that leads outside the
+    raw folder. Only paths with a link on them are resolved (one lstat per level otherwise)."""
+    current = str(raw_dir)
+    for part in source.split("/"):
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            return not (raw_dir / source).resolve().is_relative_to(raw_dir.resolve())
+    return False
+
+
 def discovered_bytes(raw_dir: Path, source: str, entry: dict) -> bytes:
     """The bytes of a file as discovery saw them (size and sha256), else FileChanged; never more than that size."""
-    path = raw_dir / source
-    if not path.resolve().is_relative_to(raw_dir.resolve()):
+    if linked_outside(raw_dir, source):
         raise FileChanged(f"{CHANGED_REASON} (it now links outside the raw folder)")
     size, sha = entry.get("size"), entry.get("file_sha256")
-    if size is None:
-        return path.read_bytes()
-    if path.stat().st_size != size:
-        raise FileChanged(CHANGED_REASON)
-    with path.open("rb") as handle:
+    with open(raw_dir / source, "rb") as handle:
+        if size is None:
+            return handle.read()
+        if os.fstat(handle.fileno()).st_size != size:
+            raise FileChanged(CHANGED_REASON)
         raw = handle.read(size + 1)
     if len(raw) != size or (sha is not None and sha256_hex(raw) != sha):
         raise FileChanged(CHANGED_REASON)

@@ -123,6 +123,26 @@ def test_a_file_removed_or_changed_after_discovery_is_logged_and_a_changed_one_i
     assert next_run == {"growing.txt": "pending", "rewritten.txt": "pending", "steady.txt": "skipped"}
 
 
+def test_a_file_or_folder_swapped_for_a_link_outside_after_discovery_is_not_read(tmp_path):
+    raw, outside = tmp_path / "raw", tmp_path / "outside"
+    (raw / "region").mkdir(parents=True)
+    outside.mkdir()
+    for n, name in enumerate(("file.txt", "region/in_folder.txt", "steady.txt")):
+        (raw / name).write_text(GOOD.format(n=n + 1))
+    inventory = file_inventory(raw, 10_000, {})
+    assert inventory["status"].to_list() == ["pending"] * 3
+    for name in ("file.txt", "region/in_folder.txt"):  # the same bytes, now outside the raw folder
+        (outside / Path(name).name).write_bytes((raw / name).read_bytes())
+    (raw / "file.txt").unlink()
+    (raw / "file.txt").symlink_to(outside / "file.txt")
+    (raw / "region").rename(tmp_path / "moved")
+    (raw / "region").symlink_to(outside)
+    articles, log = read_articles(raw, inventory.to_dicts())
+    reason = "file changed while being read; will retry next run (it now links outside the raw folder)"
+    assert {r["path"]: r["reason"] for r in log.to_dicts()} == {"file.txt": reason, "region/in_folder.txt": reason}
+    assert articles["file"].to_list() == ["steady.txt"]
+
+
 def test_links_out_of_the_raw_folder_are_listed_and_never_followed(tmp_path):
     raw, outside = tmp_path / "raw", tmp_path / "outside"
     bad_input_folder(raw, outside)
