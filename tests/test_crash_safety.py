@@ -91,11 +91,13 @@ def test_kill_9_in_the_middle_of_a_load_leaves_no_partial_batch_and_the_next_run
     output = (tmp_path / "run.log").open("w")
     run = subprocess.Popen([sys.executable, "-c", PAUSED_RUN, str(marker), "run", "--raw-dir", str(raw),
                             "--db", str(db)], cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT,
-                           env=cli_env(tmp_path / "prefect", LOSSTALLY_BATCH_FILES="100"))
+                           env=cli_env(tmp_path / "prefect", LOSSTALLY_BATCH_FILES="100"), start_new_session=True)
     deadline = time.monotonic() + 240
     while not marker.exists() and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
-    run.send_signal(signal.SIGKILL)  # in the middle of the third batch's transaction
+    # In the middle of the third batch's transaction: the run and its temporary Prefect API (a child
+    # process, which would otherwise live on as an orphan) are killed together.
+    os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     output.close()
     assert marker.exists(), (tmp_path / "run.log").read_text()[-3000:]

@@ -2,7 +2,10 @@
 -- qualifier, reported within `echo_days` days of the previous mention, is one claim (echo detection:
 -- one briefing reprinted by 30 outlets is one claim with 30 mentions). Derived, so a rerun gives
 -- the same table.
-create or replace temp table rebuilt_claim as
+-- Claims never span two claim keys (claimant, party, category, value, value_high, qualifier), so the
+-- rebuild runs bucket by bucket of keys (hash modulo claim_buckets): warehouse.load.rebuilt_claims
+-- empties `claim` and runs this once per bucket, in one transaction, so memory stays bounded.
+insert into claim by name
 with params as (
     select getvariable('echo_days')::integer as echo_days
 ),
@@ -22,6 +25,8 @@ mentions as (
         coalesce(a.outlet, a.url, a.article_id) as outlet_key
     from figure f
     join article a using (article_id)
+    where hash(f.claimant, f.party, f.category, f.value, f.value_high, f.qualifier)
+          % getvariable('claim_buckets')::ubigint = getvariable('claim_bucket')::ubigint
 ),
 sequenced as (
     select
@@ -72,6 +77,3 @@ final as (
     group by claimant, party, category, value, value_high, qualifier, claim_number
 )
 select * from final;
-
-delete from claim;
-insert into claim by name select * from rebuilt_claim;

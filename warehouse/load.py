@@ -59,15 +59,27 @@ def view_names() -> list[str]:
     return sorted(p.name for p in views.iterdir() if p.name.endswith(".sql"))
 
 
+def writer_memory_limit() -> str:
+    """DuckDB's memory limit in the run's own connections (LOSSTALLY_DUCKDB_MEMORY_LIMIT, see flows/settings.py).
+
+    DuckDB's default, 80% of the machine, lets its cache of table pages grow with the warehouse: the run's
+    memory would grow with N. Above the limit DuckDB evicts cached pages and spills to `<db>.tmp`.
+    """
+    from flows.settings import settings
+
+    return settings().duckdb_memory_limit
+
+
 def connect(db_path: Path, read_only: bool = False, attempts: int = 20) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection to the warehouse, retried while another process holds the file lock."""
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     elif not db_path.exists():
         raise FileNotFoundError(f"no warehouse at {db_path}: run `losstally run` first")
+    config = {} if read_only else {"memory_limit": writer_memory_limit()}
     for attempt in range(attempts):
         try:
-            return duckdb.connect(str(db_path), read_only=read_only)
+            return duckdb.connect(str(db_path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or attempt == attempts - 1:
                 raise
@@ -151,12 +163,23 @@ def record_run(con: duckdb.DuckDBPyConnection, run: dict) -> None:
         con.execute("insert into run by name select * from staged_run")
 
 
+CLAIM_BUCKET_FIGURES = 400_000  # figures per bucket of the claims rebuild: bounds its memory (~150 MB)
+
+
 def rebuilt_claims(con: duckdb.DuckDBPyConnection, echo_days: int) -> int:
-    """Rebuild `claim` from `figure` (warehouse/claims.sql); returns the number of claims."""
+    """Rebuild `claim` from `figure` (warehouse/claims.sql), in one transaction, one bucket of claim keys
+    at a time (one per CLAIM_BUCKET_FIGURES figures); returns the number of claims."""
+    figures = con.execute("select count(*) from figure").fetchone()[0]
+    buckets = max(1, -(-figures // CLAIM_BUCKET_FIGURES))
     con.execute(f"set variable echo_days = {int(echo_days)}")
+    con.execute(f"set variable claim_buckets = {buckets}")
+    statement = sql_text("claims.sql")
     con.execute("begin")
     try:
-        con.execute(sql_text("claims.sql"))
+        con.execute("delete from claim")
+        for bucket in range(buckets):
+            con.execute(f"set variable claim_bucket = {bucket}")
+            con.execute(statement)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
