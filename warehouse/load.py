@@ -59,8 +59,8 @@ def view_names() -> list[str]:
     return sorted(p.name for p in views.iterdir() if p.name.endswith(".sql"))
 
 
-def writer_memory_limit() -> str:
-    """DuckDB's memory limit in the run's own connections (LOSSTALLY_DUCKDB_MEMORY_LIMIT, see flows/settings.py).
+def pipeline_memory_limit() -> str:
+    """DuckDB's memory limit in the pipeline's connections (LOSSTALLY_DUCKDB_MEMORY_LIMIT, see flows/settings.py).
 
     DuckDB's default, 80% of the machine, lets its cache of table pages grow with the warehouse: the run's
     memory would grow with N. Above the limit DuckDB evicts cached pages and spills to `<db>.tmp`.
@@ -76,7 +76,7 @@ def connect(db_path: Path, read_only: bool = False, attempts: int = 20) -> duckd
         db_path.parent.mkdir(parents=True, exist_ok=True)
     elif not db_path.exists():
         raise FileNotFoundError(f"no warehouse at {db_path}: run `losstally run` first")
-    config = {} if read_only else {"memory_limit": writer_memory_limit()}
+    config = {"memory_limit": pipeline_memory_limit()}
     for attempt in range(attempts):
         try:
             return duckdb.connect(str(db_path), read_only=read_only, config=config)
@@ -163,7 +163,7 @@ def record_run(con: duckdb.DuckDBPyConnection, run: dict) -> None:
         con.execute("insert into run by name select * from staged_run")
 
 
-CLAIM_BUCKET_FIGURES = 400_000  # figures per bucket of the claims rebuild: bounds its memory (~150 MB)
+CLAIM_BUCKET_FIGURES = 400_000  # figures per bucket of the claims rebuild: bounds its working memory
 
 
 def rebuilt_claims(con: duckdb.DuckDBPyConnection, echo_days: int) -> int:
@@ -253,8 +253,8 @@ def exported_views(db_path: Path, folder: Path, file_format: str) -> list[tuple[
         written = []
         for view in views:
             path = folder / f"{view}.{file_format}"
-            con.execute(f"copy (select * from {view}) to '{path.as_posix()}' {options}")
-            written.append((view, path, con.execute(f"select count(*) from {view}").fetchone()[0]))
+            rows = con.execute(f"copy (select * from {view}) to '{path.as_posix()}' {options}").fetchone()[0]
+            written.append((view, path, rows))
         return written
     finally:
         con.close()
