@@ -36,7 +36,7 @@ class Settings:
     echo_days: int  # mentions of the same claim at most this many days apart are one claim
     lock_wait_seconds: float  # how long a run waits for another run that holds the warehouse
     shard_articles: int = 2000  # articles per extract task: the unit of work sent to threads or Dask workers
-    duckdb_memory_limit: str = "1GB"  # DuckDB's memory in the run's connections; beyond it, it spills or evicts
+    duckdb_memory_limit: str = "512MB"  # DuckDB's memory in the run's connections; beyond it, it spills or evicts
 
     def work_db_path(self, db_path: Path | None = None) -> Path:
         """The working database the flow writes: LOSSTALLY_WORK_DB, else work/<name> next to the published one."""
@@ -62,7 +62,7 @@ def settings() -> Settings:
         echo_days=int(env("LOSSTALLY_ECHO_DAYS", "3")),
         lock_wait_seconds=float(env("LOSSTALLY_LOCK_WAIT_SECONDS", "300")),
         shard_articles=int(env("LOSSTALLY_SHARD_ARTICLES", "2000")),
-        duckdb_memory_limit=env("LOSSTALLY_DUCKDB_MEMORY_LIMIT", "1GB"),
+        duckdb_memory_limit=env("LOSSTALLY_DUCKDB_MEMORY_LIMIT", "512MB"),
     )
 
 

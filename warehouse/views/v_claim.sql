@@ -5,9 +5,11 @@ with claims as (
     select * from claim
 ),
 provenance as (
+    -- only the claims' earliest figures: joining every figure would hold all their sentences
     select f.figure_id, f.file, f.sentence, a.outlet, a.url, a.published_at
     from figure f
     join article a using (article_id)
+    where f.figure_id in (select provenance_figure_id from claims)
 ),
 final as (
     select
