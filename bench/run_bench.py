@@ -76,11 +76,11 @@ def cached_corpus(n: int, seed: int, workers: int) -> tuple[Path, dict]:
 
 
 def file_batches(raw: Path, size: int):
-    """The corpus's files in the flow's order (flows.files.raw_files), in batches of `size`."""
-    from flows.files import raw_files
+    """The corpus's files in the flow's order (flows.files.raw_files), in the flow's even batches of at most `size`."""
+    from flows.files import even_step, raw_files
 
     files = raw_files(raw)
-    step = -(-len(files) // max(1, -(-len(files) // size)))  # equal batches of at most `size`, as flows.files.even_batches
+    step = even_step(len(files), size)  # as the flow's flows.files.even_batches
     for start in range(0, len(files), step):
         yield files[start:start + step]
 

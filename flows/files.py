@@ -129,10 +129,18 @@ def batches(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:
     return [frame.slice(offset, size) for offset in range(0, frame.height, max(size, 1))]
 
 
-def even_batches(frame: pl.DataFrame, size: int, multiple_of: int = 1) -> list[pl.DataFrame]:
-    """A frame cut into consecutive slices of about `size` rows, of equal size (no short last one) and as
-    many as a multiple of `multiple_of` (the workers that take them at once)."""
-    count = multiple_of * max(1, round(frame.height / (max(size, 1) * multiple_of)))
+def even_step(rows: int, size: int, multiple_of: int = 1) -> int:
+    """The slice length that cuts `rows` into equal slices (no short last one): with one taker, as few as
+    keep each at most `size`; with several, about `size` each and as many as a multiple of the takers."""
+    size = max(size, 1)
     if multiple_of == 1:
-        count = max(1, -(-frame.height // max(size, 1)))  # never more than `size` rows
-    return batches(frame, -(-frame.height // count))
+        count = max(1, -(-rows // size))
+    else:
+        count = multiple_of * max(1, round(rows / (size * multiple_of)))
+    return max(1, -(-rows // count))
+
+
+def even_batches(frame: pl.DataFrame, size: int, multiple_of: int = 1) -> list[pl.DataFrame]:
+    """A frame cut into consecutive equal slices (see even_step): batches of files of at most `size`, or
+    shards of about `size` rows for `multiple_of` workers."""
+    return batches(frame, even_step(frame.height, size, multiple_of))
