@@ -14,6 +14,7 @@ were not rebuilt, so they stand as last checked); no Data Docs page is added for
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,9 @@ from flows.report import markdown_table
 from warehouse import load as wh
 
 DQ_COLUMNS = ("suite", "check", "severity", "success", "rows_checked", "unexpected_count", "sample")
+CLAIM_SLICE_ROWS = 250_000  # claims per slice of the claims suite: bounds GX's working memory (pandas, COMPLETE)
+CLAIM_COLUMNS = ("claim_id", "value", "mention_count", "outlet_count", "first_seen", "last_seen",
+                 "provenance_article_id")  # what the claims suite and its issue rows look at
 
 
 def staged_flags(flagged: pl.DataFrame, figures: pl.DataFrame, run_id: str, stamp: datetime) -> pl.DataFrame:
@@ -79,6 +83,34 @@ def gx_run_results(batch_results: list[pl.DataFrame]) -> pl.DataFrame:
         )
         .select(list(RESULT_SCHEMA))
     )
+
+
+def claim_slices(con: Any, rows: int = CLAIM_SLICE_ROWS) -> Iterator[pl.DataFrame]:
+    """The claim table's checked columns, one slice of about `rows` claims at a time.
+
+    A slice is a hash bucket of claim_id: claims with the same id share a slice, so checking uniqueness
+    slice by slice is checking it over the whole table.
+    """
+    total = con.execute("select count(*) from claim").fetchone()[0]
+    slices = max(1, -(-total // max(rows, 1)))
+    con.execute(f"set variable claim_slices = {slices}")
+    for number in range(slices):
+        con.execute(f"set variable claim_slice = {number}")
+        yield con.execute(f"select {', '.join(CLAIM_COLUMNS)} from claim "
+                          "where hash(claim_id) % getvariable('claim_slices') = getvariable('claim_slice') "
+                          "order by claim_id").pl()
+
+
+def claims_suite(con: Any, rows: int = CLAIM_SLICE_ROWS) -> tuple[list[pl.DataFrame], list[Any]]:
+    """The claims suite over the claim table, slice by slice: each slice's check results and GX results."""
+    from expectations.validate import validate_claims
+
+    results, suite_results = [], []
+    for claims in claim_slices(con, rows):
+        check = validate_claims(claims)
+        results.append(check.results)
+        suite_results += check.suite_results
+    return results, suite_results
 
 
 def last_claim_results(con: Any) -> pl.DataFrame:
@@ -175,11 +207,9 @@ def checked_warehouse(
     con = wh.connect(db_path)
     try:
         if suite_results:  # something loaded this run: the rebuilt claims go through their suite
-            from expectations.validate import validate_claims
-
-            claim_check = validate_claims(con.execute("select * from claim").pl())
-            batch_results = [*batch_results, claim_check.results]
-            suite_results = [*suite_results, *claim_check.suite_results]
+            claim_results, claim_suite_results = claims_suite(con)
+            batch_results = [*batch_results, *claim_results]
+            suite_results = [*suite_results, *claim_suite_results]
         else:  # the claims are as the last run that checked them left them: so are their results
             batch_results = [*batch_results, last_claim_results(con)]
         consistency = None if suite_results else unchanged_consistency_results(con)

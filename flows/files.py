@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -14,8 +15,15 @@ INVENTORY_SCHEMA = {
     "source_file": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "format": pl.String,
     "file_sha256": pl.String, "status": pl.String, "reason": pl.String,
 }
-# What the warehouse knows of a loaded file: source_file -> (size, mtime_ns, sha256).
-KnownFiles = dict[str, tuple[int, int, str]]
+# A file as listed, before hashing: status null for a file to hash, else skipped or quarantined.
+LISTING_SCHEMA = {
+    "source_file": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "format": pl.String,
+    "status": pl.String, "reason": pl.String,
+}
+# The content hashes in the warehouse, each with the (first) file it was loaded from.
+LOADED_SCHEMA = {"file_sha256": pl.String, "loaded_file": pl.String}
+# What the warehouse recorded of each loaded file, to skip hashing it again when unchanged.
+KNOWN_SCHEMA = {"source_file": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "file_sha256": pl.String}
 
 
 def file_sha256(path: Path | str, chunk: int = 1 << 20) -> str:
@@ -27,13 +35,13 @@ def file_sha256(path: Path | str, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def raw_entries(raw_dir: Path) -> list[tuple[str, os.DirEntry]]:
+def raw_entries(raw_dir: Path) -> Iterator[tuple[str, os.DirEntry]]:
     """Every entry under the raw folder as (path relative to it, directory entry), recursively, in a stable
     order (a folder's files by name, then its subfolders by name); links, to folders too, are listed, not
-    followed; hidden folders are not entered. One scandir per folder: no per-file system call."""
-    found: list[tuple[str, os.DirEntry]] = []
+    followed; hidden folders are not entered. One scandir per folder: no per-file system call. A generator:
+    only one folder's entries are held at a time."""
 
-    def visit(folder: str, prefix: str) -> None:
+    def visit(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
         subfolders = []
@@ -42,25 +50,17 @@ def raw_entries(raw_dir: Path) -> list[tuple[str, os.DirEntry]]:
                 if not entry.name.startswith("."):
                     subfolders.append(entry)
             else:
-                found.append((prefix + entry.name, entry))
+                yield prefix + entry.name, entry
+        del entries
         for entry in subfolders:
-            visit(entry.path, f"{prefix}{entry.name}/")
+            yield from visit(entry.path, f"{prefix}{entry.name}/")
 
-    visit(str(raw_dir), "")
-    return found
+    yield from visit(str(raw_dir), "")
 
 
 def raw_files(raw_dir: Path) -> list[Path]:
     """Every file under the raw folder (see raw_entries), as paths."""
     return [Path(entry.path) for _, entry in raw_entries(raw_dir)]
-
-
-def content_sha256(path: Path | str, rel: str, stat: os.stat_result, known: KnownFiles) -> str:
-    """The file's sha256: the known one when size and modification time are unchanged, else hashed."""
-    size, mtime_ns, sha = known.get(rel, (None, None, None))
-    if (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-        return sha
-    return file_sha256(path)
 
 
 def linked_file_problem(path: Path, raw_dir: Path) -> str | None:
@@ -75,53 +75,104 @@ def linked_file_problem(path: Path, raw_dir: Path) -> str | None:
     return None
 
 
-def inventory_row(rel: str, entry: os.DirEntry, raw_dir: Path, max_bytes: int, loaded: dict[str, str],
-                  seen: dict[str, str], known: KnownFiles | None = None) -> dict:
-    """One file's inventory entry: pending (to read), skipped or quarantined, with the reason."""
-    name = entry.name
-    row = {"source_file": rel, "size": None, "mtime_ns": None, "format": article_format(name),
-           "file_sha256": None, "status": "pending", "reason": None}
+def listed_file(rel: str, entry: os.DirEntry, raw_dir: Path, max_bytes: int) -> tuple:
+    """One file as (source_file, size, mtime_ns, format, status, reason): status None for a file to hash,
+    else skipped or quarantined with the reason (judged from its name and stat alone, nothing is read)."""
+    name, fmt = entry.name, article_format(entry.name)
     if name.startswith("."):
-        return {**row, "status": "skipped", "reason": "hidden file"}
+        return rel, None, None, fmt, "skipped", "hidden file"
     try:
-        linked = entry.is_symlink()
-        if linked and (problem := linked_file_problem(Path(entry.path), raw_dir)):
-            return {**row, "status": "skipped", "reason": problem}
-        if row["format"] is None:
-            return {**row, "status": "skipped", "reason": f"unknown extension {Path(name).suffix or '(none)'!r}"}
+        if entry.is_symlink() and (problem := linked_file_problem(Path(entry.path), raw_dir)):
+            return rel, None, None, fmt, "skipped", problem
+        if fmt is None:
+            return rel, None, None, fmt, "skipped", f"unknown extension {Path(name).suffix or '(none)'!r}"
         if not entry.is_file():
-            return {**row, "status": "skipped", "reason": "not a regular file (a pipe, socket or device)"}
+            return rel, None, None, fmt, "skipped", "not a regular file (a pipe, socket or device)"
         stat = entry.stat()
-        size = stat.st_size
-        row["size"], row["mtime_ns"] = size, stat.st_mtime_ns
-        if size > max_bytes:
-            return {**row, "status": "quarantined", "reason": f"file of {size} bytes is over the {max_bytes}-byte limit"}
-        sha = content_sha256(entry.path, rel, stat, known or {})
     except FileNotFoundError:
-        return {**row, "status": "quarantined", "reason": "file vanished before it could be read"}
+        return rel, None, None, fmt, "quarantined", "file vanished before it could be read"
     except OSError as exc:
-        return {**row, "status": "quarantined", "reason": f"cannot read file: {exc.strerror}"}
-    row["file_sha256"] = sha
-    if sha in loaded:
-        earlier = loaded[sha]
-        why = "unchanged since it was loaded" if earlier == rel else f"same content as already-loaded {earlier}"
-        return {**row, "status": "skipped", "reason": why}
-    if sha in seen:
-        return {**row, "status": "skipped", "reason": f"same content as {seen[sha]} in this run"}
-    seen[sha] = rel
-    return row
+        return rel, None, None, fmt, "quarantined", f"cannot read file: {exc.strerror}"
+    if stat.st_size > max_bytes:
+        return (rel, stat.st_size, stat.st_mtime_ns, fmt, "quarantined",
+                f"file of {stat.st_size} bytes is over the {max_bytes}-byte limit")
+    return rel, stat.st_size, stat.st_mtime_ns, fmt, None, None
 
 
-def file_inventory(raw_dir: Path, max_bytes: int, loaded: dict[str, str],
-                   known: KnownFiles | None = None) -> pl.DataFrame:
-    """Every file under the raw folder with its hash and whether it is new, skipped or quarantined.
+def raw_listing(raw_dir: Path, max_bytes: int, chunk: int = 10_000) -> pl.DataFrame:
+    """Every file under the raw folder (see raw_entries) with its size, modification time and format,
+    as columns; status null for a file still to hash, else skipped or quarantined with the reason.
 
-    A loaded file whose size and modification time are what the warehouse recorded is not read
-    again: its recorded sha256 stands (a rerun over unchanged files reads no file).
+    The rows go into columns `chunk` files at a time: a million files cost their columns, not a million
+    Python objects held for the whole walk.
     """
-    seen: dict[str, str] = {}
-    rows = [inventory_row(rel, entry, raw_dir, max_bytes, loaded, seen, known) for rel, entry in raw_entries(raw_dir)]
-    return pl.DataFrame(rows, schema=INVENTORY_SCHEMA)
+    parts, rows = [], []
+    for rel, entry in raw_entries(raw_dir):
+        rows.append(listed_file(rel, entry, raw_dir, max_bytes))
+        if len(rows) == chunk:
+            parts.append(pl.DataFrame(rows, schema=LISTING_SCHEMA, orient="row"))
+            rows = []
+    parts.append(pl.DataFrame(rows, schema=LISTING_SCHEMA, orient="row"))
+    return pl.concat(parts, rechunk=True)
+
+
+def hashed(path: Path) -> tuple[str | None, str | None]:
+    """(sha256, None) of a file, or (None, why it could not be read)."""
+    try:
+        return file_sha256(path), None
+    except FileNotFoundError:
+        return None, "file vanished before it could be read"
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror}"
+
+
+def with_hashes(listing: pl.DataFrame, raw_dir: Path, known: pl.DataFrame) -> pl.DataFrame:
+    """The listing with file_sha256: the recorded one where size and modification time are what the
+    warehouse recorded (the file is not read again), else the file is hashed; unreadable: quarantined."""
+    listing = listing.join(known, on=["source_file", "size", "mtime_ns"], how="left", maintain_order="left")
+    to_hash = listing.select(pl.col("status").is_null() & pl.col("file_sha256").is_null()).to_series()
+    rels = listing.filter(to_hash)["source_file"].to_list()
+    results = [hashed(raw_dir / rel) for rel in rels]
+    fresh = pl.DataFrame({"source_file": rels, "new_sha": [sha for sha, _ in results],
+                          "problem": [why for _, why in results]},
+                         schema={"source_file": pl.String, "new_sha": pl.String, "problem": pl.String})
+    return listing.join(fresh, on="source_file", how="left", maintain_order="left").select(
+        *[c for c in LISTING_SCHEMA if c not in ("status", "reason")],
+        file_sha256=pl.coalesce("file_sha256", "new_sha"),
+        status=pl.when(pl.col("problem").is_not_null()).then(pl.lit("quarantined")).otherwise("status"),
+        reason=pl.coalesce("reason", "problem"),
+    )
+
+
+def file_inventory(raw_dir: Path, max_bytes: int, loaded: pl.DataFrame | None = None,
+                   known: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every file under the raw folder with its hash and whether it is new (pending), skipped or quarantined.
+
+    loaded (LOADED_SCHEMA): the content hashes already in the warehouse, with the file each came from;
+    known (KNOWN_SCHEMA): size, modification time and hash of each loaded file. A loaded file whose size and
+    modification time are unchanged is not read again: its recorded sha256 stands (a rerun over unchanged
+    files reads no file). Of several files with the same new content, the first in folder order is pending.
+    """
+    loaded = pl.DataFrame(schema=LOADED_SCHEMA) if loaded is None else loaded.select(list(LOADED_SCHEMA)).cast(LOADED_SCHEMA)
+    known = pl.DataFrame(schema=KNOWN_SCHEMA) if known is None else known.select(list(KNOWN_SCHEMA)).cast(KNOWN_SCHEMA)
+    files = with_hashes(raw_listing(raw_dir, max_bytes), raw_dir, known).with_row_index("_order")
+    files = files.join(loaded, on="file_sha256", how="left", maintain_order="left")
+    new = pl.col("status").is_null() & pl.col("loaded_file").is_null()
+    first = files.filter(new).group_by("file_sha256").agg(first_file=pl.col("source_file").sort_by("_order").first())
+    files = files.join(first, on="file_sha256", how="left", maintain_order="left")
+    reason = (
+        pl.when(pl.col("status").is_not_null()).then("reason")
+        .when(pl.col("loaded_file") == pl.col("source_file")).then(pl.lit("unchanged since it was loaded"))
+        .when(pl.col("loaded_file").is_not_null()).then(pl.lit("same content as already-loaded ") + pl.col("loaded_file"))
+        .when(pl.col("first_file") != pl.col("source_file"))
+        .then(pl.lit("same content as ") + pl.col("first_file") + pl.lit(" in this run"))
+    )
+    return files.with_columns(reason=reason).select(
+        *[c for c in INVENTORY_SCHEMA if c not in ("status", "reason")],
+        status=pl.coalesce("status", pl.when(pl.col("reason").is_not_null()).then(pl.lit("skipped")),
+                           pl.lit("pending")),
+        reason="reason",
+    ).cast(INVENTORY_SCHEMA)
 
 
 def batches(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:

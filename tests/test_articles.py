@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 
+import polars as pl
 import pytest
 
 from flows.articles import UnreadableArticle, articles_from_file, decoded_text, html_parts, md_parts, txt_parts
@@ -79,12 +80,12 @@ def test_inventory_marks_new_skipped_unknown_and_too_large(tmp_path):
     (tmp_path / "b.txt").write_text("Five soldiers died.")  # same content as a.txt
     (tmp_path / "c.pdf").write_bytes(b"%PDF")
     (tmp_path / "d.md").write_text("x" * 100)
-    inventory = {r["source_file"]: r for r in file_inventory(tmp_path, 50, {}).to_dicts()}
+    inventory = {r["source_file"]: r for r in file_inventory(tmp_path, 50).to_dicts()}
     assert inventory["b.txt"]["status"] == "pending"
     assert inventory["sub/a.txt"]["status"] == "skipped" and "same content as b.txt" in inventory["sub/a.txt"]["reason"]
     assert inventory["c.pdf"]["status"] == "skipped" and "unknown extension" in inventory["c.pdf"]["reason"]
     assert inventory["d.md"]["status"] == "quarantined" and "limit" in inventory["d.md"]["reason"]
-    loaded = {inventory["b.txt"]["file_sha256"]: "b.txt"}
+    loaded = pl.DataFrame({"file_sha256": [inventory["b.txt"]["file_sha256"]], "loaded_file": ["b.txt"]})
     again = {r["source_file"]: r for r in file_inventory(tmp_path, 50, loaded).to_dicts()}
     assert again["b.txt"]["reason"] == "unchanged since it was loaded"
 
@@ -93,10 +94,12 @@ def test_an_unchanged_loaded_file_is_not_hashed_again(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("Five soldiers died.")
     stat = path.stat()
-    known = {"a.txt": (stat.st_size, stat.st_mtime_ns, "recorded-sha")}
-    row = file_inventory(tmp_path, 1000, {"recorded-sha": "a.txt"}, known).row(0, named=True)
+    known = pl.DataFrame({"source_file": ["a.txt"], "size": [stat.st_size], "mtime_ns": [stat.st_mtime_ns],
+                          "file_sha256": ["recorded-sha"]})
+    loaded = pl.DataFrame({"file_sha256": ["recorded-sha"], "loaded_file": ["a.txt"]})
+    row = file_inventory(tmp_path, 1000, loaded, known).row(0, named=True)
     assert (row["file_sha256"], row["status"], row["reason"]) == ("recorded-sha", "skipped",
                                                                   "unchanged since it was loaded")
     path.write_text("Six soldiers died.")  # changed size: hashed again, and new
-    row = file_inventory(tmp_path, 1000, {"recorded-sha": "a.txt"}, known).row(0, named=True)
+    row = file_inventory(tmp_path, 1000, loaded, known).row(0, named=True)
     assert row["file_sha256"] != "recorded-sha" and row["status"] == "pending"

@@ -273,6 +273,31 @@ def test_the_claims_suite_passes_coherent_claims_and_fails_incoherent_ones():
                       "last_seen_not_before_first_seen": 1, "claim_date_known": 1}
 
 
+def test_the_claims_suite_runs_slice_by_slice_with_the_verdict_of_the_whole_table(tmp_path):
+    from flows.dq import claim_slices, claims_suite, gx_run_results
+    from warehouse import load as wh
+
+    con = wh.connect(tmp_path / "w.duckdb")
+    wh.ensure_schema(con)
+    con.execute("""
+        insert into claim select 'c' || (i % 9) as claim_id, 'kyiv', 'ukraine', 'russia', 'killed',
+               case when i = 3 then 0 else 10 end, null, 'exact', null,
+               case when i % 4 = 0 then null else date '2024-01-01' end, date '2024-01-02', 2, 1, 'f', 'a'
+        from range(12) t(i)
+    """)  # c0, c1, c2 appear twice; one claim has value 0; three have no first_seen
+    slices = list(claim_slices(con, rows=3))
+    assert len(slices) == 4 and sum(s.height for s in slices) == 12
+    ids = [set(s["claim_id"]) for s in slices]
+    assert sum(len(i) for i in ids) == len(set().union(*ids)) == 9  # an id lies in one slice only
+    results, suite_results = claims_suite(con, rows=3)
+    con.close()
+    merged = gx_run_results(results).filter(pl.col("suite") == "claims")
+    failed = dict(merged.filter(~pl.col("success")).select("check", "unexpected_count").iter_rows())
+    # every copy of a repeated id is found although the table was checked a few rows at a time
+    assert failed == {"claim_id_unique": 6, "claim_value_positive": 1, "claim_date_known": 3}
+    assert merged["rows_checked"].to_list() == [12] * merged.height and len(suite_results) == 4
+
+
 @pytest.mark.integration
 def test_the_daily_dq_report_rechecks_the_warehouse_and_publishes(prefect_api, sample_copy, tmp_path):
     from flows.dq_report import dq_report

@@ -93,7 +93,7 @@ def test_a_file_over_the_size_limit_is_quarantined_from_its_size_and_never_read(
     (raw / "small.txt").write_text(GOOD.format(n=5))
     hashed = []
     monkeypatch.setattr(files, "file_sha256", lambda path: hashed.append(Path(path).name) or "sha")
-    inventory = {r["source_file"]: r for r in file_inventory(raw, 20 * 1024 * 1024, {}).to_dicts()}
+    inventory = {r["source_file"]: r for r in file_inventory(raw, 20 * 1024 * 1024).to_dicts()}
     assert inventory["huge.txt"]["status"] == "quarantined"
     assert inventory["huge.txt"]["reason"] == f"file of {21 * 1024 * 1024} bytes is over the 20971520-byte limit"
     assert hashed == ["small.txt"]  # the big file is judged by its size alone: not hashed, not read
@@ -105,7 +105,7 @@ def test_a_file_removed_or_changed_after_discovery_is_logged_and_a_changed_one_i
     raw.mkdir()
     for name in ("gone.txt", "growing.txt", "rewritten.txt", "steady.txt"):
         (raw / name).write_text(GOOD.format(n=len(name)) + name)
-    inventory = file_inventory(raw, 10_000, {})
+    inventory = file_inventory(raw, 10_000)
     (raw / "gone.txt").unlink()
     with (raw / "growing.txt").open("a") as handle:
         handle.write("more")
@@ -118,7 +118,7 @@ def test_a_file_removed_or_changed_after_discovery_is_logged_and_a_changed_one_i
         "rewritten.txt": ("skipped", "file changed while being read; will retry next run"),
     }
     assert articles["file"].to_list() == ["steady.txt"]
-    loaded = {articles["file_sha256"][0]: "steady.txt"}
+    loaded = pl.DataFrame({"file_sha256": [articles["file_sha256"][0]], "loaded_file": ["steady.txt"]})
     next_run = {r["source_file"]: r["status"] for r in file_inventory(raw, 10_000, loaded).to_dicts()}
     assert next_run == {"growing.txt": "pending", "rewritten.txt": "pending", "steady.txt": "skipped"}
 
@@ -129,7 +129,7 @@ def test_a_file_or_folder_swapped_for_a_link_outside_after_discovery_is_not_read
     outside.mkdir()
     for n, name in enumerate(("file.txt", "region/in_folder.txt", "steady.txt")):
         (raw / name).write_text(GOOD.format(n=n + 1))
-    inventory = file_inventory(raw, 10_000, {})
+    inventory = file_inventory(raw, 10_000)
     assert inventory["status"].to_list() == ["pending"] * 3
     for name in ("file.txt", "region/in_folder.txt"):  # the same bytes, now outside the raw folder
         (outside / Path(name).name).write_bytes((raw / name).read_bytes())
@@ -148,7 +148,7 @@ def test_links_out_of_the_raw_folder_are_listed_and_never_followed(tmp_path):
     bad_input_folder(raw, outside)
     listed = {p.relative_to(raw).as_posix() for p in raw_files(raw)}
     assert {"escape.txt", "elsewhere"} <= listed and not any(p.startswith("elsewhere/") for p in listed)
-    inventory = {r["source_file"]: r for r in file_inventory(raw, 4000, {}).to_dicts()}
+    inventory = {r["source_file"]: r for r in file_inventory(raw, 4000).to_dicts()}
     for name in ("escape.txt", "elsewhere"):
         assert inventory[name]["status"] == "skipped" and inventory[name]["file_sha256"] is None
         assert f"symlink to {outside.resolve()}" in inventory[name]["reason"]

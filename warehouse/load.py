@@ -114,17 +114,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql_text(f"views/{name}"))
 
 
-def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, str]]:
-    """source_file -> (size, mtime_ns, sha256) of every raw file whose articles are loaded."""
-    rows = con.execute("select source_file, size, mtime_ns, file_sha256 from file_state "
-                       "where source_file in (select source_file from article)").fetchall()
-    return {source: (size, mtime, sha) for source, size, mtime, sha in rows}
+def known_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """source_file, size, mtime_ns and file_sha256 of every raw file whose articles are loaded
+    (flows.files.KNOWN_SCHEMA), as columns."""
+    return con.execute("select source_file, size, mtime_ns, file_sha256 from file_state "
+                       "where source_file in (select source_file from article)").pl()
 
 
-def loaded_file_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """sha256 -> source file of every raw file whose articles are in the warehouse."""
-    rows = con.execute("select file_sha256, min(source_file) from article group by 1").fetchall()
-    return dict(rows)
+def loaded_file_hashes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """file_sha256 and the (first) file it was loaded from, of every raw file whose articles are in the
+    warehouse (flows.files.LOADED_SCHEMA), as columns."""
+    return con.execute("select file_sha256, min(source_file) as loaded_file from article group by 1").pl()
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, rows: dict[str, pl.DataFrame]) -> dict[str, int]:

@@ -1,4 +1,5 @@
--- The largest claim each claimant makes per party and category, biggest first, with its echo.
+-- The largest claim each claimant makes per party and category, biggest first, with its echo
+-- (from the claim table itself: the summary needs none of v_claim's provenance joins).
 with ranked as (
     select
         claimant,
@@ -10,7 +11,7 @@ with ranked as (
         outlet_count as outlets,
         first_seen,
         row_number() over (partition by claimant, party, category order by value desc, first_seen) as rank
-    from v_claim
+    from claim
 ),
 final as (
     select * exclude (rank)
