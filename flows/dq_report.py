@@ -11,6 +11,7 @@ from prefect.runtime import flow_run
 from flows.dq import checked_warehouse
 from flows.ingest import published_parquet, published_warehouse, run_warehouse
 from flows.lock import holding_warehouse_lock
+from flows.runners import untagged_task_runs
 from flows.settings import settings
 
 
@@ -21,6 +22,7 @@ def dq_report_run_name() -> str:
 
 
 @flow(name="dq-report", flow_run_name=dq_report_run_name, log_prints=True)
+@untagged_task_runs
 @holding_warehouse_lock
 def dq_report(db: str | None = None) -> dict:
     """Check the warehouse at db again (consistency checks, staleness), record the results and publish."""

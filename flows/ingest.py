@@ -23,7 +23,7 @@ from flows.lock import holding_warehouse_lock
 from flows.problems import NothingReadable, decoding_note, logged_problems, nothing_read_message
 from flows.progress import reported
 from flows.retries import WRITE_RETRIES
-from flows.runners import extraction_runner, extraction_workers
+from flows.runners import extraction_runner, extraction_workers, untagged_task_runs
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION, figures_from_articles
 from transforms.timing import figure_timing
@@ -291,6 +291,7 @@ def ingest_run_name() -> str:
 
 
 @flow(name="ingest", flow_run_name=ingest_run_name, log_prints=True)
+@untagged_task_runs
 @holding_warehouse_lock
 def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int | None = None,
            task_runner: str = "threads") -> dict:

@@ -13,6 +13,7 @@ from prefect.runtime import flow_run
 from flows.ingest import (extracted_figures, finished_run, loaded_batch, now, run_warehouse, staged_rows,
                           validated_batch, without_failed_articles)
 from flows.lock import holding_warehouse_lock
+from flows.runners import untagged_task_runs
 from flows.settings import settings
 from transforms.extract import EXTRACTOR_VERSION
 from warehouse import load as wh
@@ -48,6 +49,7 @@ def stored_articles(db_path: Path, article_ids: list[str]) -> pl.DataFrame:
 
 
 @flow(name="reprocess", log_prints=True)
+@untagged_task_runs
 @holding_warehouse_lock
 def reprocess(db: str | None = None, everything: bool = False, batch_articles: int | None = None) -> dict:
     """Re-extract the stored articles whose extractor version is not the current one (or all), then publish."""

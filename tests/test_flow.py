@@ -50,18 +50,27 @@ def test_ingest_loads_the_sample_then_skips_it(prefect_api, sample_copy, tmp_pat
     assert "same content as already-loaded 2022/konashenkov_briefing.txt" == reason
 
 
-def test_ingest_publishes_summary_and_figure_artifacts(prefect_api, sample_copy, tmp_path):
+def test_ingest_publishes_summary_and_figure_artifacts_and_tags_only_its_flow_run(prefect_api, sample_copy,
+                                                                                  tmp_path):
+    from prefect import tags
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter,
-                                                TaskRunFilter)
-    from prefect.client.schemas.sorting import ArtifactSort
+                                                FlowRunFilterId, TaskRunFilter)
+    from prefect.client.schemas.sorting import ArtifactSort, TaskRunSort
 
-    _, flow_run_id = run_ingest(sample_copy, tmp_path / "w.duckdb")
+    with tags("losstally", "cli"):  # as `losstally run` tags its runs
+        _, flow_run_id = run_ingest(sample_copy, tmp_path / "w.duckdb")
     with get_client(sync_client=True) as client:  # this server wants every filter field spelled out
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])),
             flow_run_filter=FlowRunFilter(), task_run_filter=TaskRunFilter(), sort=ArtifactSort.KEY_ASC,
             limit=50, offset=0)
+        flow_run = client.read_flow_run(flow_run_id)
+        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                                          sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200)
+    assert {"losstally", "cli"} <= set(flow_run.tags)
+    # untagged task runs: Prefect asks its API for no tag concurrency slot before each of them
+    assert task_runs and all(tr.tags == [] for tr in task_runs)
     by_key = {a.key: a for a in artifacts}
     assert {"ingest-summary", "figures-loaded"} <= set(by_key)
     assert "figures loaded:" in by_key["ingest-summary"].data
