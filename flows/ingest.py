@@ -313,6 +313,11 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
     problems = logged_problems(logger, inventory.rename({"source_file": "path"})) if inventory.height else 0
     if not inventory.height:
         logger.info("discover: no files in %s", raw)
+    # Only the pending files are kept through the run, and of the others what the end of the run asks:
+    # their status and whether they were hashed (the full inventory of a million files is ~100 MB).
+    files_seen = inventory.height
+    outcomes = inventory.select("status", file_sha256=pl.when(pl.col("file_sha256").is_not_null()).then(pl.lit("")))
+    del inventory
 
     totals = {"articles": 0, "figures": 0, "figure_quarantine": 0, "read_problems": 0, "articles_read": 0}
     results, suite_results = [], []
@@ -345,12 +350,12 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
 
     run = {
         "run_id": run_id, "flow_run_name": flow_run.name, "raw_dir": str(raw), "started_at": started,
-        "finished_at": now(), "extractor_version": EXTRACTOR_VERSION, "files_seen": inventory.height,
+        "finished_at": now(), "extractor_version": EXTRACTOR_VERSION, "files_seen": files_seen,
         "articles_loaded": totals["articles"], "figures_loaded": totals["figures"],
         "figures_quarantined": totals["figure_quarantine"],
     }
     summary = finished_run(work_db, db_path, run, results, suite_results)
-    if failure := nothing_read_message(inventory, totals["articles_read"]):
+    if failure := nothing_read_message(outcomes, totals["articles_read"]):
         raise NothingReadable(failure)
     if problems:
         logger.warning("completed with %d warnings: files or items not loaded, each with its reason in ingest_log "
