@@ -144,6 +144,13 @@ def with_hashes(listing: pl.DataFrame, raw_dir: Path, known: pl.DataFrame) -> pl
     )
 
 
+def keyed(frame: pl.DataFrame | None, schema: dict, key: str) -> pl.DataFrame:
+    """The frame's columns of schema, typed, one row per key (a join on it never repeats a file)."""
+    if frame is None:
+        return pl.DataFrame(schema=schema)
+    return frame.select(list(schema)).cast(schema).unique(key, keep="last", maintain_order=True)
+
+
 def file_inventory(raw_dir: Path, max_bytes: int, loaded: pl.DataFrame | None = None,
                    known: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every file under the raw folder with its hash and whether it is new (pending), skipped or quarantined.
@@ -153,8 +160,7 @@ def file_inventory(raw_dir: Path, max_bytes: int, loaded: pl.DataFrame | None = 
     modification time are unchanged is not read again: its recorded sha256 stands (a rerun over unchanged
     files reads no file). Of several files with the same new content, the first in folder order is pending.
     """
-    loaded = pl.DataFrame(schema=LOADED_SCHEMA) if loaded is None else loaded.select(list(LOADED_SCHEMA)).cast(LOADED_SCHEMA)
-    known = pl.DataFrame(schema=KNOWN_SCHEMA) if known is None else known.select(list(KNOWN_SCHEMA)).cast(KNOWN_SCHEMA)
+    loaded, known = keyed(loaded, LOADED_SCHEMA, "file_sha256"), keyed(known, KNOWN_SCHEMA, "source_file")
     files = with_hashes(raw_listing(raw_dir, max_bytes), raw_dir, known).with_row_index("_order")
     files = files.join(loaded, on="file_sha256", how="left", maintain_order="left")
     new = pl.col("status").is_null() & pl.col("loaded_file").is_null()
