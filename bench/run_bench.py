@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import polars as pl  # noqa: E402
 
+from flows.settings import settings  # noqa: E402
 from make_corpus import GENERATOR_VERSION, make_corpus  # noqa: E402
 
 CACHE = ROOT / "bench" / "cache"
@@ -461,8 +462,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="articles in the corpus [%(default)s]")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="corpus generator processes")
-    parser.add_argument("--batch-files", type=int, default=int(os.environ.get("LOSSTALLY_BATCH_FILES", "4000")))
-    parser.add_argument("--shard-articles", type=int, default=int(os.environ.get("LOSSTALLY_SHARD_ARTICLES", "2000")))
+    parser.add_argument("--batch-files", type=int, default=settings().batch_files, help="as the flow [%(default)s]")
+    parser.add_argument("--shard-articles", type=int, default=settings().shard_articles, help="as the flow [%(default)s]")
     parser.add_argument("--skip-transforms", action="store_true", help="skip the transforms pass, baselines and F1")
     parser.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end runs")
     parser.add_argument("--baseline-every", type=int, default=1,

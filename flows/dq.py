@@ -13,8 +13,8 @@ were not rebuilt, so they stand as last checked); no Data Docs page is added for
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -160,18 +160,12 @@ def recorded_results(con: Any, run_id: str, dq: pl.DataFrame, flags: pl.DataFram
         frames["staged_flag"] = flags.rename({"check": "check_name"}).with_columns(
             run_id=pl.lit(run_id), flagged_at=pl.lit(stamp))
         frames["staged_checks"] = pl.DataFrame({"check_name": [c.check for c in CHECKS]}, schema={"check_name": pl.String})
-    with wh.staged(con, frames):
-        con.execute("begin")
-        try:
-            if flags is not None:
-                con.execute("delete from figure_flag where check_name in (select check_name from staged_checks)")
-                con.execute("insert into figure_flag by name select * from staged_flag")
-            wh.with_run_id(con, run_id).execute("delete from dq_result where run_id = getvariable('run_id')")
-            con.execute("insert into dq_result by name select * from staged_dq")
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+    with wh.staged(con, frames), wh.transaction(con):
+        if flags is not None:
+            con.execute("delete from figure_flag where check_name in (select check_name from staged_checks)")
+            con.execute("insert into figure_flag by name select * from staged_flag")
+        wh.with_run_id(con, run_id).execute("delete from dq_result where run_id = getvariable('run_id')")
+        con.execute("insert into dq_result by name select * from staged_dq")
 
 
 def docs_line(docs_index: Path, built: bool) -> str:

@@ -53,3 +53,18 @@ print(wh.file_outcomes(con, "r1"), "pandas" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "{'files_loaded': 0, 'files_skipped': 1, 'files_quarantined': 0} False", out.stderr
+
+
+def test_a_transaction_commits_its_block_or_rolls_all_of_it_back(tmp_path):
+    con = duckdb.connect(str(tmp_path / "t.duckdb"))
+    con.execute("create table t (x integer)")
+    with wh.transaction(con):
+        con.execute("insert into t values (1)")
+    try:
+        with wh.transaction(con):
+            con.execute("insert into t values (2)")
+            con.execute("insert into missing_table values (3)")
+    except duckdb.CatalogException:
+        pass
+    assert con.execute("select list(x order by x) from t").fetchone()[0] == [1]  # the failed block left nothing
+    con.close()

@@ -53,6 +53,18 @@ def staged(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]):
                 con.execute(f"drop view if exists {name}")
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """The `with` block's statements in one transaction: committed at its end, rolled back if it raises."""
+    con.execute("begin")
+    try:
+        yield con
+    except Exception:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
 def view_names() -> list[str]:
     """The .sql files under warehouse/views, in dependency order (by file name)."""
     views = resources.files("warehouse").joinpath("views")
@@ -103,13 +115,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create or migrate the tables, refresh the lookup tables and (re)create the views."""
     con.execute(sql_text("schema.sql"))
     dimensions = {"categories": pl.DataFrame(list(category_rows())), "claimants": claimant_dimension()}
-    with staged(con, dimensions):
-        con.execute("begin")
+    with staged(con, dimensions), transaction(con):
         con.execute("delete from category")
         con.execute("insert into category by name select * from categories")
         con.execute("delete from claimant")
         con.execute("insert into claimant by name select * from claimants")
-        con.execute("commit")
     for name in view_names():
         con.execute(sql_text(f"views/{name}"))
 
@@ -137,8 +147,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, rows: dict[str, pl.DataFrame]) ->
 
 def load_staged(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:
     """The statements of load_batch, in one transaction, over the staged_<name> views."""
-    con.execute("begin")
-    try:
+    with transaction(con):
         if "article" in frames:
             con.execute(sql_text("replaced_articles.sql"))
             if con.execute("select count(*) from replaced_article").fetchone()[0]:
@@ -150,10 +159,6 @@ def load_staged(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame])
         if "figure" in frames:
             con.execute("insert into party select distinct party from staged_figure "
                         "where party is not null and party not in (select party from party)")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: dict) -> None:
@@ -174,16 +179,11 @@ def rebuilt_claims(con: duckdb.DuckDBPyConnection, echo_days: int) -> int:
     con.execute(f"set variable echo_days = {int(echo_days)}")
     con.execute(f"set variable claim_buckets = {buckets}")
     statement = sql_text("claims.sql")
-    con.execute("begin")
-    try:
+    with transaction(con):
         con.execute("delete from claim")
         for bucket in range(buckets):
             con.execute(f"set variable claim_bucket = {bucket}")
             con.execute(statement)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return con.execute("select count(*) from claim").fetchone()[0]
 
 
