@@ -95,3 +95,22 @@ def test_read_only_result_reads_and_names_a_missing_warehouse(tmp_path, con):
         read_only_result(path, "insert into party values ('x')")
     with pytest.raises(FileNotFoundError, match="run `losstally run` first"):
         read_only_result(tmp_path / "missing.duckdb", "select 1")
+
+
+def test_a_writing_connection_writes_row_groups_of_the_configured_size(tmp_path, monkeypatch):
+    """Small row groups bound what a batch's checkpoint rewrites (see warehouse.load.connect)."""
+    monkeypatch.setenv("LOSSTALLY_DUCKDB_ROW_GROUP_ROWS", "2048")
+    db = tmp_path / "w.duckdb"
+    for batch in range(3):  # three loads, three checkpoints on close, as three batches of a run
+        con = wh.connect(db)
+        wh.ensure_schema(con)
+        wh.load_batch(con, staged([article(f"a{batch}-{i}", f"{batch}-{i}.txt", "12 soldiers died")
+                                   for i in range(1500)], []))
+        con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        sizes = [r[0] for r in con.execute(
+            "select max(count) from pragma_storage_info('article') group by row_group_id").fetchall()]
+        assert sum(sizes) == 4500 and max(sizes) <= 2048 and len(sizes) >= 3
+    finally:
+        con.close()
