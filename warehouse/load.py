@@ -85,8 +85,10 @@ def pipeline_memory_limit() -> str:
 WAREHOUSE_CATALOG = "warehouse"  # the name a writing connection gives the warehouse file (ATTACH ... AS)
 
 
-def connect(db_path: Path, read_only: bool = False, attempts: int = 20) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection to the warehouse, retried while another process holds the file lock.
+def connect(db_path: Path, read_only: bool = False, attempts: int = 20,
+            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to the warehouse, retried while another process holds the file lock; DuckDB's
+    memory limit is memory_limit, else the pipeline's (see pipeline_memory_limit).
 
     A writing connection attaches the file with row groups of LOSSTALLY_DUCKDB_ROW_GROUP_ROWS rows (see
     flows/settings.py). DuckDB's default, 122,880 rows, made each batch's checkpoint rewrite the table's last,
@@ -99,7 +101,7 @@ def connect(db_path: Path, read_only: bool = False, attempts: int = 20) -> duckd
         db_path.parent.mkdir(parents=True, exist_ok=True)
     elif not db_path.exists():
         raise FileNotFoundError(f"no warehouse at {db_path}: run `losstally run` first")
-    config = {"memory_limit": pipeline_memory_limit()}
+    config = {"memory_limit": memory_limit or pipeline_memory_limit()}
     for attempt in range(attempts):
         try:
             if read_only:
