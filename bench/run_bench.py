@@ -344,8 +344,10 @@ def timed_run(server: PrefectServer, raw: Path, db: Path, batch_files: int, log_
                                  stdin=subprocess.DEVNULL)
         process = psutil.Process(child.pid)
         peak_at = time.time()
+        samples = []  # (time, rss): the peak of each stage, once the stages' times are read from Prefect
         while child.poll() is None:
             rss = tree_rss(process)
+            samples.append((time.time(), rss))
             if rss > peak:
                 peak, peak_at = rss, time.time()
             time.sleep(0.05)
@@ -356,6 +358,7 @@ def timed_run(server: PrefectServer, raw: Path, db: Path, batch_files: int, log_
         raise RuntimeError(f"losstally run failed ({child.returncode}); see {log_path}:\n"
                            + log_path.read_text()[-3000:])
     return {"seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1), "peak_at": peak_at,
+            "samples": samples,
             "load_avg_after": [round(x, 2) for x in os.getloadavg()], "log": str(log_path.relative_to(ROOT))}
 
 
@@ -400,6 +403,16 @@ def flow_stages(server: PrefectServer) -> list[dict]:
     return runs
 
 
+def stage_peaks(samples: list[tuple[float, int]], spans: dict[str, list[tuple[float, float]]]) -> dict[str, float]:
+    """The peak RSS (MB) sampled during each stage's task runs, and outside them."""
+    peaks: dict[str, float] = {}
+    for at, rss in samples:
+        names = [name for name, intervals in spans.items() if any(a <= at <= b for a, b in intervals)]
+        for name in names or ["outside tasks"]:
+            peaks[name] = max(peaks.get(name, 0.0), round(rss / 2**20, 1))
+    return dict(sorted(peaks.items()))
+
+
 def covered(intervals: list[tuple[float, float]]) -> float:
     """Seconds covered by the union of (start, end) intervals."""
     total, end = 0.0, float("-inf")
@@ -428,8 +441,10 @@ def end_to_end(raw: Path, work: Path, batch_files: int) -> dict:
     for run, flow in zip((first, second), stages):
         spans = flow.pop("spans")
         at = run.pop("peak_at")
+        samples = run.pop("samples")
         run["peak_rss_during"] = sorted(name for name, intervals in spans.items()
                                         if any(a - 0.5 <= at <= b + 0.5 for a, b in intervals)) or ["outside tasks"]
+        run["peak_rss_mb_by_stage"] = stage_peaks(samples, spans)
     children_maxrss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     import duckdb
 
