@@ -13,7 +13,6 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from expectations.validate import gx_setup_in_background, validate_articles, validate_figures
 from flows.articles import read_articles
@@ -55,19 +54,6 @@ def discovered_files(raw_dir: Path, db_path: Path, max_file_bytes: int) -> pl.Da
 def read_batch(raw_dir: Path, files: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The articles in a batch of files, and a log row for each file or item that could not be read."""
     return read_articles(raw_dir, files.to_dicts())
-
-
-def read_ahead(reader, raw_dir: Path, batches: list[pl.DataFrame]):
-    """Each batch of files with the future of its read_batch on the reader (a one-thread task runner), the
-    next batch's read submitted before this one is handed out: the files of batch k+1 are parsed while
-    batch k is extracted and loaded (the extract shards leave part of a core idle, the load most of one).
-    At most two batches of articles are held at once."""
-    ahead = None
-    for index, files in enumerate(batches):
-        read = ahead or reader.submit(read_batch, {"raw_dir": raw_dir, "files": files})
-        ahead = (reader.submit(read_batch, {"raw_dir": raw_dir, "files": batches[index + 1]})
-                 if index + 1 < len(batches) else None)
-        yield files, read
 
 
 def timed_figures(articles: pl.DataFrame) -> pl.DataFrame:
@@ -337,12 +323,11 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
     results, suite_results = [], []
     if pending.height:
         gx_setup_in_background()
-    batches = even_batches(pending, batch_files or config.batch_files)
-    with extraction_runner(task_runner) as runner, ThreadPoolTaskRunner(max_workers=1) as reader:
-        for number, (files, read) in enumerate(read_ahead(reader, raw, batches), start=1):
+    with extraction_runner(task_runner) as runner:
+        for number, files in enumerate(even_batches(pending, batch_files or config.batch_files), start=1):
             t0 = time.perf_counter()
             reported(f"batch {number}: read {files.height} files")
-            articles, read_log = read.result()
+            articles, read_log = read_batch(raw, files)
             problems += logged_problems(logger, read_log, articles)
             totals["articles_read"] += articles.height
             reported(f"batch {number}: extract {articles.height} articles ({task_runner})")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
 from flows.files import even_batches
-from flows.ingest import even_shards, read_ahead
+from flows.ingest import even_shards
 
 
 def sizes(frames: list[pl.DataFrame]) -> list[int]:
@@ -45,27 +43,3 @@ def test_shards_are_even_and_a_multiple_of_the_workers(articles, workers, expect
 
 def test_an_empty_batch_is_one_empty_shard():
     assert sizes(even_shards(pl.DataFrame(schema={"article_no": pl.Int64}), 2000, 2)) == [0]
-
-
-class Recorder:
-    """A task runner that records what is submitted to it (the read-ahead's contract is the order of submits)."""
-
-    def __init__(self) -> None:
-        self.submitted: list[int] = []
-
-    def submit(self, task, parameters):
-        self.submitted.append(parameters["files"]["n"][0])
-        return f"read of batch {parameters['files']['n'][0]}"
-
-
-def test_each_batch_comes_with_its_read_and_the_next_read_is_already_submitted():
-    batches = [pl.DataFrame({"n": [k]}) for k in range(3)]
-    reader = Recorder()
-    handed_out = []
-    for files, read in read_ahead(reader, Path("raw"), batches):
-        handed_out.append((files["n"][0], read, list(reader.submitted)))
-    assert handed_out == [
-        (0, "read of batch 0", [0, 1]),  # batch 1 is read while batch 0 is extracted and loaded
-        (1, "read of batch 1", [0, 1, 2]),
-        (2, "read of batch 2", [0, 1, 2]),  # never more than one read ahead
-    ]
