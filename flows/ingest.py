@@ -20,7 +20,6 @@ from flows.files import even_batches, file_inventory
 from flows.dq import checked_warehouse, staged_flags
 from flows.report import run_markdown
 from flows.lock import holding_warehouse_lock
-from flows.memory import trimmed_heap
 from flows.problems import NothingReadable, decoding_note, logged_problems, nothing_read_message
 from flows.progress import reported
 from flows.retries import WRITE_RETRIES
@@ -275,7 +274,6 @@ def finished_run(work_db: Path, db_path: Path, run: dict, results: list, suite_r
     logger.info("claims: %d in the ledger%s", claims, "" if changed else " (unchanged: nothing new loaded)")
     reported("checks: data quality over the warehouse")
     dq = checked_warehouse(work_db, run["run_id"], results, suite_results, config.dq_docs_dir(db_path))
-    trimmed_heap()  # GX's frames of the checks, before the export of the views
     summary = run_report(work_db, run | {"claims": claims}, dq, config.top_claims)
     published = published_warehouse(work_db, db_path)
     parquet = db_path.parent / "parquet"
@@ -339,7 +337,6 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
             checked = validated_batch(articles, figures) | {"articles_in": articles}
             reported(f"batch {number}: check and load {figures.height} figures")
             counts = loaded_batch(work_db, staged_rows(run_id, files, read_log, checked))
-            trimmed_heap()
             results.append(checked["results"])
             suite_results += checked["suite_results"]
             totals["articles"] += counts["article"]
