@@ -89,10 +89,8 @@ def listed_file(rel: str, entry: os.DirEntry, raw_dir: Path, max_bytes: int) -> 
         if not entry.is_file():
             return rel, None, None, fmt, "skipped", "not a regular file (a pipe, socket or device)"
         stat = entry.stat()
-    except FileNotFoundError:
-        return rel, None, None, fmt, "quarantined", "file vanished before it could be read"
     except OSError as exc:
-        return rel, None, None, fmt, "quarantined", f"cannot read file: {exc.strerror}"
+        return rel, None, None, fmt, "quarantined", unreadable(exc)
     if stat.st_size > max_bytes:
         return (rel, stat.st_size, stat.st_mtime_ns, fmt, "quarantined",
                 f"file of {stat.st_size} bytes is over the {max_bytes}-byte limit")
@@ -116,14 +114,19 @@ def raw_listing(raw_dir: Path, max_bytes: int, chunk: int = 10_000) -> pl.DataFr
     return pl.concat(parts, rechunk=True)
 
 
+def unreadable(exc: OSError) -> str:
+    """Why discovery could not stat or hash a file, as its quarantine reason."""
+    if isinstance(exc, FileNotFoundError):
+        return "file vanished before it could be read"
+    return f"cannot read file: {exc.strerror}"
+
+
 def hashed(path: Path) -> tuple[str | None, str | None]:
     """(sha256, None) of a file, or (None, why it could not be read)."""
     try:
         return file_sha256(path), None
-    except FileNotFoundError:
-        return None, "file vanished before it could be read"
     except OSError as exc:
-        return None, f"cannot read file: {exc.strerror}"
+        return None, unreadable(exc)
 
 
 def with_hashes(listing: pl.DataFrame, raw_dir: Path, known: pl.DataFrame) -> pl.DataFrame:
