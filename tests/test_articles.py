@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from flows.articles import UnreadableArticle, articles_from_file, decoded_text, html_parts, md_parts, txt_parts
-from flows.files import file_inventory
+from flows.files import file_inventory, hashed
 
 
 def test_txt_headline_is_the_title_and_stays_in_the_text():
@@ -103,3 +103,12 @@ def test_an_unchanged_loaded_file_is_not_hashed_again(tmp_path):
     path.write_text("Six soldiers died.")  # changed size: hashed again, and new
     row = file_inventory(tmp_path, 1000, loaded, known).row(0, named=True)
     assert row["file_sha256"] != "recorded-sha" and row["status"] == "pending"
+
+
+def test_a_file_that_cannot_be_hashed_is_quarantined_with_the_reason(tmp_path):
+    assert hashed(tmp_path / "gone.txt") == (None, "file vanished before it could be read")
+    (tmp_path / "folder.txt").mkdir()  # opening a folder as a file fails with the OS's own words
+    sha, why = hashed(tmp_path / "folder.txt")
+    assert sha is None and why == "cannot read file: Is a directory"
+    (tmp_path / "ok.txt").write_text("12 tanks")
+    assert hashed(tmp_path / "ok.txt")[1] is None
