@@ -71,24 +71,16 @@ def view_names() -> list[str]:
     return sorted(p.name for p in views.iterdir() if p.name.endswith(".sql"))
 
 
-def pipeline_memory_limit() -> str:
-    """DuckDB's memory limit in the pipeline's connections (LOSSTALLY_DUCKDB_MEMORY_LIMIT, see flows/settings.py).
-
-    DuckDB's default, 80% of the machine, lets its cache of table pages grow with the warehouse: the run's
-    memory would grow with N. Above the limit DuckDB evicts cached pages and spills to `<db>.tmp`.
-    """
-    from flows.settings import settings
-
-    return settings().duckdb_memory_limit
-
-
 WAREHOUSE_CATALOG = "warehouse"  # the name a writing connection gives the warehouse file (ATTACH ... AS)
 
 
 def connect(db_path: Path, read_only: bool = False, attempts: int = 20,
             memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection to the warehouse, retried while another process holds the file lock; DuckDB's
-    memory limit is memory_limit, else the pipeline's (see pipeline_memory_limit).
+    """A DuckDB connection to the warehouse, retried while another process holds the file lock.
+
+    DuckDB's memory limit is memory_limit, else LOSSTALLY_DUCKDB_MEMORY_LIMIT (see flows/settings.py):
+    DuckDB's default, 80% of the machine, lets its cache of table pages grow with the warehouse, so the
+    run's memory would grow with N. Above the limit DuckDB evicts cached pages and spills to `<db>.tmp`.
 
     A writing connection attaches the file with row groups of LOSSTALLY_DUCKDB_ROW_GROUP_ROWS rows (see
     flows/settings.py). DuckDB's default, 122,880 rows, made each batch's checkpoint rewrite the table's last,
@@ -97,16 +89,17 @@ def connect(db_path: Path, read_only: bool = False, attempts: int = 20,
     """
     from flows.settings import settings
 
+    config = settings()
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     elif not db_path.exists():
         raise FileNotFoundError(f"no warehouse at {db_path}: run `losstally run` first")
-    config = {"memory_limit": memory_limit or pipeline_memory_limit()}
+    duckdb_config = {"memory_limit": memory_limit or config.duckdb_memory_limit}
     for attempt in range(attempts):
         try:
             if read_only:
-                return duckdb.connect(str(db_path), read_only=True, config=config)
-            return attached(db_path, settings().duckdb_row_group_rows, config)
+                return duckdb.connect(str(db_path), read_only=True, config=duckdb_config)
+            return attached(db_path, config.duckdb_row_group_rows, duckdb_config)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or attempt == attempts - 1:
                 raise
