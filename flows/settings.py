@@ -36,9 +36,9 @@ class Settings:
     echo_days: int  # mentions of the same claim at most this many days apart are one claim
     lock_wait_seconds: float  # how long a run waits for another run that holds the warehouse
     shard_articles: int = 2000  # articles per extract task: the unit of work sent to threads or Dask workers
-    duckdb_memory_limit: str = "512MB"  # DuckDB's memory in the run's connections; beyond it, it spills or evicts
+    duckdb_memory_limit: str = "384MB"  # DuckDB's memory in the run's connections; beyond it, it spills or evicts
     duckdb_checks_memory_limit: str = "256MB"  # the same, in the data-quality step, beside GX's pandas frames
-    duckdb_row_group_rows: int = 16384  # rows per row group the run writes: bounds a checkpoint's memory
+    duckdb_row_group_rows: int = 16384  # rows per row group the run writes (warehouse and Parquet): bounds their buffers
 
     def work_db_path(self, db_path: Path | None = None) -> Path:
         """The working database the flow writes: LOSSTALLY_WORK_DB, else work/<name> next to the published one."""
@@ -64,7 +64,7 @@ def settings() -> Settings:
         echo_days=int(env("LOSSTALLY_ECHO_DAYS", "3")),
         lock_wait_seconds=float(env("LOSSTALLY_LOCK_WAIT_SECONDS", "300")),
         shard_articles=int(env("LOSSTALLY_SHARD_ARTICLES", "2000")),
-        duckdb_memory_limit=env("LOSSTALLY_DUCKDB_MEMORY_LIMIT", "512MB"),
+        duckdb_memory_limit=env("LOSSTALLY_DUCKDB_MEMORY_LIMIT", "384MB"),
         duckdb_checks_memory_limit=env("LOSSTALLY_DUCKDB_CHECKS_MEMORY_LIMIT", "256MB"),
         duckdb_row_group_rows=int(env("LOSSTALLY_DUCKDB_ROW_GROUP_ROWS", "16384")),
     )

@@ -114,3 +114,20 @@ def test_a_writing_connection_writes_row_groups_of_the_configured_size(tmp_path,
         assert sum(sizes) == 4500 and max(sizes) <= 2048 and len(sizes) >= 3
     finally:
         con.close()
+
+
+def test_the_parquet_export_writes_row_groups_of_the_configured_size(tmp_path, monkeypatch):
+    """DuckDB's default Parquet row group (122,880 rows) buffered per thread is what ran the export out of memory."""
+    monkeypatch.setenv("LOSSTALLY_DUCKDB_ROW_GROUP_ROWS", "2048")
+    db = tmp_path / "w.duckdb"
+    con = wh.connect(db)
+    wh.ensure_schema(con)
+    wh.load_batch(con, staged([article(f"a{i}", f"{i}.txt", "12 soldiers died") for i in range(5000)],
+                              [figure(f"f{i}", f"a{i}", 12) for i in range(5000)]))
+    con.close()
+    written = {view: (path, rows) for view, path, rows in wh.exported_views(db, tmp_path / "out", "parquet")}
+    path, rows = written["v_figure"]
+    groups = [r[0] for r in duckdb.execute(
+        f"select row_group_num_rows from parquet_metadata('{path.as_posix()}') group by row_group_id, row_group_num_rows"
+    ).fetchall()]
+    assert rows == sum(groups) == 5000 and max(groups) <= 2048
