@@ -59,8 +59,8 @@ def main() -> None:
     noop = [(n, results[n]["noop_peak_rss_mb"]) for n in ns if results[n].get("noop_peak_rss_mb") is not None]
     if noop:
         rss_ax.plot(*zip(*noop), "^-", label="peak RSS, no-op rerun")
-    rss_ax.axhline(1536, color="r", linestyle="--", label="target at 1M (1.5 GB)")
-    rss_ax.set(xscale="log", xlabel="articles (N)", ylabel="MB", title="Peak RSS of the run against N",
+    rss_ax.axhline(1.5e9 / 2**20, color="r", linestyle="--", label="target at 1M (1.5 GB = 1,431 MiB)")
+    rss_ax.set(xscale="log", xlabel="articles (N)", ylabel="MiB", title="Peak RSS of the run against N",
                ylim=(0, max(1700, max(v for _, v in rss) * 1.1)))
     rss_ax.grid(True, which="both", alpha=0.3)
     rss_ax.legend(fontsize=8)
