@@ -66,8 +66,17 @@ def settings() -> Settings:
         shard_articles=int(env("LOSSTALLY_SHARD_ARTICLES", "2000")),
         duckdb_memory_limit=env("LOSSTALLY_DUCKDB_MEMORY_LIMIT", "384MB"),
         duckdb_checks_memory_limit=env("LOSSTALLY_DUCKDB_CHECKS_MEMORY_LIMIT", "256MB"),
-        duckdb_row_group_rows=int(env("LOSSTALLY_DUCKDB_ROW_GROUP_ROWS", "16384")),
+        duckdb_row_group_rows=row_group_rows(env("LOSSTALLY_DUCKDB_ROW_GROUP_ROWS", "16384")),
     )
+
+
+def row_group_rows(value: str) -> int:
+    """LOSSTALLY_DUCKDB_ROW_GROUP_ROWS as a number, checked: DuckDB takes only multiples of its vector size."""
+    rows = int(value)
+    if rows <= 0 or rows % 2048:
+        raise ValueError(f"LOSSTALLY_DUCKDB_ROW_GROUP_ROWS must be a positive multiple of 2048 (DuckDB's vector "
+                         f"size), got {value}")
+    return rows
 
 
 def quiet_environment() -> None:

@@ -131,3 +131,13 @@ def test_the_parquet_export_writes_row_groups_of_the_configured_size(tmp_path, m
         f"select row_group_num_rows from parquet_metadata('{path.as_posix()}') group by row_group_id, row_group_num_rows"
     ).fetchall()]
     assert rows == sum(groups) == 5000 and max(groups) <= 2048
+
+
+def test_a_row_group_size_duckdb_cannot_take_is_refused_naming_the_setting(monkeypatch):
+    from flows.settings import settings
+
+    monkeypatch.setenv("LOSSTALLY_DUCKDB_ROW_GROUP_ROWS", "3000")
+    with pytest.raises(ValueError, match="LOSSTALLY_DUCKDB_ROW_GROUP_ROWS must be a positive multiple of 2048"):
+        settings()
+    monkeypatch.setenv("LOSSTALLY_DUCKDB_ROW_GROUP_ROWS", "4096")
+    assert settings().duckdb_row_group_rows == 4096
