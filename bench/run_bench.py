@@ -336,20 +336,15 @@ def timed_run(server: PrefectServer, raw: Path, db: Path, batch_files: int, log_
     command = [sys.executable, "-m", "flows.cli", "run", "--raw-dir", str(raw), "--db", str(db)]
     import resource
 
-    peak = 0
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log_path.open("w") as output:
         t0 = time.perf_counter()
         child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL)
         process = psutil.Process(child.pid)
-        peak_at = time.time()
-        samples = []  # (time, rss): the peak of each stage, once the stages' times are read from Prefect
+        samples = [(time.time(), 0)]  # (time, rss): the run's peak, and each stage's once Prefect gives their times
         while child.poll() is None:
-            rss = tree_rss(process)
-            samples.append((time.time(), rss))
-            if rss > peak:
-                peak, peak_at = rss, time.time()
+            samples.append((time.time(), tree_rss(process)))
             time.sleep(0.05)
         seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -357,6 +352,7 @@ def timed_run(server: PrefectServer, raw: Path, db: Path, batch_files: int, log_
     if child.returncode != 0:
         raise RuntimeError(f"losstally run failed ({child.returncode}); see {log_path}:\n"
                            + log_path.read_text()[-3000:])
+    peak_at, peak = max(samples, key=lambda sample: sample[1])
     return {"seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1), "peak_at": peak_at,
             "samples": samples,
             "load_avg_after": [round(x, 2) for x in os.getloadavg()], "log": str(log_path.relative_to(ROOT))}
@@ -477,8 +473,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="articles in the corpus [%(default)s]")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="corpus generator processes")
-    parser.add_argument("--batch-files", type=int, default=settings().batch_files, help="as the flow [%(default)s]")
-    parser.add_argument("--shard-articles", type=int, default=settings().shard_articles, help="as the flow [%(default)s]")
+    config = settings()
+    parser.add_argument("--batch-files", type=int, default=config.batch_files, help="as the flow [%(default)s]")
+    parser.add_argument("--shard-articles", type=int, default=config.shard_articles, help="as the flow [%(default)s]")
     parser.add_argument("--skip-transforms", action="store_true", help="skip the transforms pass, baselines and F1")
     parser.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end runs")
     parser.add_argument("--baseline-every", type=int, default=1,

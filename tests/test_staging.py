@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import duckdb
 import polars as pl
+import pytest
 
 from flows.settings import PROJECT_ROOT
 from warehouse import load as wh
@@ -60,11 +61,8 @@ def test_a_transaction_commits_its_block_or_rolls_all_of_it_back(tmp_path):
     con.execute("create table t (x integer)")
     with wh.transaction(con):
         con.execute("insert into t values (1)")
-    try:
-        with wh.transaction(con):
-            con.execute("insert into t values (2)")
-            con.execute("insert into missing_table values (3)")
-    except duckdb.CatalogException:
-        pass
+    with pytest.raises(duckdb.CatalogException), wh.transaction(con):
+        con.execute("insert into t values (2)")
+        con.execute("insert into missing_table values (3)")
     assert con.execute("select list(x order by x) from t").fetchone()[0] == [1]  # the failed block left nothing
     con.close()

@@ -273,8 +273,7 @@ def exported_views(db_path: Path, folder: Path, file_format: str) -> list[tuple[
     from flows.settings import settings
 
     folder.mkdir(parents=True, exist_ok=True)
-    rows_per_group = int(settings().duckdb_row_group_rows)
-    options = f"(format parquet, row_group_size {rows_per_group})" if file_format == "parquet" else "(format csv, header true)"
+    options = f"(format parquet, row_group_size {settings().duckdb_row_group_rows})" if file_format == "parquet" else "(format csv, header true)"
     con = connect(db_path, read_only=True)
     try:
         views = [r[0] for r in con.execute(
