@@ -105,12 +105,12 @@ def candidate_patterns() -> dict[str, str]:
     tokens (patterns.TOKEN, as in patterns.noun_phrase) and an equipment or people head noun (patterns.heads).
     Spelled for each engine: Rust regex with ASCII word boundaries (as the extractor does), Python re, RE2."""
     from transforms import patterns as px
-    from transforms.extract import ascii_boundaries
+    from transforms.extract import engine_pattern
 
     kinds = ("equipment", "people")
     core = rf"(?:{px.number()})\s+(?:{px.TOKEN},?\s+){{0,6}}?(?i:{px.heads(kinds)})"
     re2 = re.sub(r"\\u([0-9a-fA-F]{4})", r"\\x{\1}", core)  # RE2 spells code points \x{2009}
-    return {"polars": ascii_boundaries(core), "python_re": core, "duckdb": re2}
+    return {"polars": engine_pattern(core), "python_re": core, "duckdb": re2}
 
 
 class CandidateStage:

@@ -37,7 +37,7 @@ def sentences(articles: pl.DataFrame) -> pl.DataFrame:
             "article_id",
             "file",
             article_no=pl.col("article_id").rank("dense").cast(pl.Int64),
-            masked=pl.col("text").str.replace_all(ascii_boundaries(px.ABBREVIATIONS), f"${{1}}{px.DOT}"),
+            masked=pl.col("text").str.replace_all(engine_pattern(px.ABBREVIATIONS), f"${{1}}{px.DOT}"),
         )
         .with_columns(piece=pl.col("masked").str.extract_all(px.SENTENCE))
         .drop("masked")
@@ -82,7 +82,7 @@ def sentences(articles: pl.DataFrame) -> pl.DataFrame:
 
 def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
     """Per sentence: loss context and backreference, inherited from the sentence before."""
-    loss = pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('loss_words')}\\b"))
+    loss = pl.col("masked").str.contains(engine_pattern(f"(?i)\\b{px.words('loss_words')}\\b"))
     continues = (
         pl.col("masked").str.contains(f"(?i)^\\W*{px.words('backreference')}\\b")
         | pl.col("ends_open").shift(1).over("article_no").fill_null(False)
@@ -94,16 +94,28 @@ def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(
         # A run of sentences that continue each other (a list after a colon, "Among them ...").
         block=(~pl.col("continues")).cum_sum().over("article_no"),
-        disaster=pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('disaster_words')}\\b")).any().over("article_no"),
+        disaster=pl.col("masked").str.contains(engine_pattern(f"(?i)\\b{px.words('disaster_words')}\\b")).any().over("article_no"),
     ).with_columns(
         loss_context=pl.col("has_loss_word").cum_max().over(["article_no", "block"]),
     )
 
 
 # ------------------------------------------------------------------ numbers
-def ascii_boundaries(pattern: str) -> str:
-    """The pattern with ASCII word boundaries: Unicode ones keep the regex engine off its fast DFA (30x slower)."""
-    return pattern.replace(r"\b", r"(?-u:\b)")
+# A word character of English news: ASCII letters, digits and underscore, and the accented Latin letters
+# of names ("Erdoğan", "Türkiye"), without × and ÷.
+WORD_CHARS = "0-9A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+
+
+def engine_pattern(pattern: str) -> str:
+    """The pattern as the regex engine runs it fast, for the text of English news:
+
+    - ASCII word boundaries: Unicode ones keep the engine off its fast DFA (30x slower);
+    - `\\w` as WORD_CHARS and `\\d` as 0-9: Unicode's classes (hundreds of ranges) copied into every
+      counted repetition ("(?:[\\w\\-]+\\s+){1,4}", ",\\d{3}" in "{0,80}") made the compiled program large, and
+      each extract call compiles each pattern again (polars keeps 32 compiled patterns per thread).
+    """
+    pattern = pattern.replace(r"\b", r"(?-u:\b)").replace(r"\d", "[0-9]")
+    return pattern.replace(r"[\w", f"[{WORD_CHARS}").replace(r"\w", f"[{WORD_CHARS}]")
 
 
 PARTITION = "(?s).*?"  # the text before a match: pieces up to each match end give its offsets
@@ -121,7 +133,7 @@ def _positions(frame: pl.DataFrame, pattern: str, key: list[str]) -> pl.DataFram
     from a second, capture-free pass of the same pattern, so that groups are later parsed from the short
     match text instead of the long piece (captures over long text leave the fast DFA).
     """
-    core = ascii_boundaries(match_core(pattern))
+    core = engine_pattern(match_core(pattern))
     # Only rows with a match go through the (slower) partition extraction.
     found = (
         frame.filter(pl.col("masked").str.contains(core))
@@ -150,7 +162,7 @@ def with_last_match(frame: pl.DataFrame, column: str, core: str, name: str) -> p
     The matches are found capture-free on the fast DFA; the greedy capture runs only from the start of the
     last of them (a match starting later can only overlap it), not over the whole text.
     """
-    core = ascii_boundaries(core)
+    core = engine_pattern(core)
     text = pl.col(column)
     end = text.str.extract_all(f"{PARTITION}(?:{core})").list.eval(pl.element().str.len_chars()).list.sum()
     frame = frame.with_columns(_start=end - text.str.extract_all(core).list.last().str.len_chars())
@@ -256,7 +268,7 @@ def number_mentions(sents: pl.DataFrame) -> pl.DataFrame:
 def singleton_mentions(sents: pl.DataFrame) -> pl.DataFrame:
     """Each "a"/"an" that introduces a counted head noun: a possible count of one."""
     found = _positions(sents, px.singleton(), SENTENCE_KEY)
-    groups = found["match"].str.extract_groups(ascii_boundaries("^" + match_core(px.singleton()) + "$")).struct.unnest()
+    groups = found["match"].str.extract_groups(engine_pattern("^" + match_core(px.singleton()) + "$")).struct.unnest()
     return pl.concat([found, groups.select("figure", "tail")], how="horizontal").select(
         *SENTENCE_KEY,
         start=pl.col("match_end") - pl.col("tail").str.len_chars().cast(pl.Int64) - pl.col("figure").str.len_chars().cast(pl.Int64),
@@ -352,7 +364,7 @@ def noun_phrase_groups(text: pl.Expr, kinds: tuple[str, ...]) -> pl.Expr:
     the rest of the text would run the slow capture engine over all of it.
     """
     pattern = px.noun_phrase(kinds).replace("(?P<after_head>.*)", "").replace(r"^\s*", r"^(?P<lead>\s*)", 1)
-    return text.str.extract_groups(ascii_boundaries(pattern))
+    return text.str.extract_groups(engine_pattern(pattern))
 
 
 def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
@@ -384,11 +396,11 @@ def categorised_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
     personnel_rows = (pl.col("head_kind") == "people") | bare & pl.col("generic_head").is_null()
     after = pl.when(pl.col("head").is_not_null()).then("after_head").otherwise("right")
     after = pl.when(personnel_rows | (pl.col("kind") == "singleton")).then(after)
-    outcome = after.str.extract(ascii_boundaries(px.outcome_after()), 1)
+    outcome = after.str.extract(engine_pattern(px.outcome_after()), 1)
     # "killed and wounded" before a count is one cue, casualties, not its last word.
     frame = frame.with_columns(outcome_after=_map(outcome, lx.personnel_outcomes("after"))).with_columns(
         left_of_personnel=pl.when(personnel_rows & pl.col("outcome_after").is_null())
-        .then(pl.col("left").str.replace_all(ascii_boundaries(px.CASUALTY_COMPOUND), "casualties")),
+        .then(pl.col("left").str.replace_all(engine_pattern(px.CASUALTY_COMPOUND), "casualties")),
         left_of_bare=pl.when(bare).then(pl.col("left")),
     )
     frame = with_last_match(frame, "left_of_personnel", px.outcome_cue_before(), "cue_before")
@@ -508,25 +520,25 @@ def loss_statements(mentions: pl.DataFrame) -> pl.DataFrame:
     # A coordination starts another predicate: "killed 15,000 people and displaced 8.8 million".
     right_clause = pl.col("right").str.extract(r"^([^,;.!?]*)", 1).str.slice(0, 50).str.replace(r"(?i)\b(?:and|or|but)\b.*$", "")
     left_clause = pl.col("left").str.extract(r"([^,;:.!?]*)$", 1).str.slice(-50)
-    not_loss = ascii_boundaries(f"(?i)\\b{px.words('not_loss_words')}\\b")
+    not_loss = engine_pattern(f"(?i)\\b{px.words('not_loss_words')}\\b")
     is_equipment = ~pl.col("category").is_in(["killed", "wounded", "captured", "missing", "casualties"])
     singleton_ok = (pl.col("kind") == "number") | (
         # "a helicopter" counts in a list of figures or right next to a loss verb.
         ((pl.len().over(SENTENCE_KEY) > 1) & pl.col("left").str.contains(r"(?i)(?:\band|\bor|,|\bincluding)\s*$"))
-        | pl.col("left").str.contains(ascii_boundaries(f"(?i)\\b{px.words('loss_words')}\\s*$"))
-        | pl.col("right").str.contains(ascii_boundaries(
+        | pl.col("left").str.contains(engine_pattern(f"(?i)\\b{px.words('loss_words')}\\s*$"))
+        | pl.col("right").str.contains(engine_pattern(
             f"(?i)^\\s+(?:[\\w\\-]+\\s+){{0,4}}?(?:was|were|has been|had been|is)\\s+(?:\\w+\\s+)?{px.words('loss_words')}\\b"
         ))
         | pl.col("outcome_after").is_not_null()
     )
     after = pl.coalesce("after_head", "right")
     # "1.5 million people, roughly 70 percent of ..., had been displaced": the predicate is no loss.
-    predicate_not_loss = after.str.contains(ascii_boundaries(px.predicate(px.words("not_loss_words"))))
+    predicate_not_loss = after.str.contains(engine_pattern(px.predicate(px.words("not_loss_words"))))
     singleton_weak = (pl.col("kind") == "singleton") & pl.col("left").str.contains(
-        ascii_boundaries(f"(?i)\\b{px.words('weak_loss_words')}\\s*$")
+        engine_pattern(f"(?i)\\b{px.words('weak_loss_words')}\\s*$")
     )
     # "a Russian drone hit a car": the counted thing is the attacker.
-    attacker = after.str.contains(ascii_boundaries(f"(?i)^\\s*(?:(?:has|have|had|also|reportedly)\\s+)?{px.words('attacker_verbs')}\\b"))
+    attacker = after.str.contains(engine_pattern(f"(?i)^\\s*(?:(?:has|have|had|also|reportedly)\\s+)?{px.words('attacker_verbs')}\\b"))
     # The cheap conditions first, so that the text ones run only on categorised counts in a loss context.
     return mentions.filter(
         pl.col("category").is_not_null()
@@ -627,12 +639,12 @@ def claimant_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
         found.filter(~dateline)
         .with_columns(
             # "... at 5,937 — which ... Western officials say ...": a relative clause comments, it does not attribute.
-            attributed=(pl.col("right").str.contains(ascii_boundaries(px.attribution_after()))
+            attributed=(pl.col("right").str.contains(engine_pattern(px.attribution_after()))
                         & ~pl.col("left").str.contains(r"(?i)\b(?:which|who)\s+(?:[\w\-’']+\s+){0,5}$"))
             # "Ukrainian officials did not comment ..., but said ...": the subject of a coordinated speech verb.
             | pl.col("right").str.contains(r"(?i)^[^.;“”\"]{0,120}?,?\s+(?:but|and)\s+(?:also\s+)?(?:said|says|added|claimed|told)\b")
             & pl.col("left").str.contains(r"^\W*(?:(?:The|the)\s+)?$")
-            | pl.col("left").str.contains(ascii_boundaries(px.attribution_before()))
+            | pl.col("left").str.contains(engine_pattern(px.attribution_before()))
             & ~pl.col("right").str.contains(r"(?i)^\s*(?:(?:has|have|had)\s+)?(?:lost|loses|suffered|suffers)\b"),
             possessive=pl.col("right").str.contains(r"^['’]s\b"),
         )
@@ -682,12 +694,12 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
         attributed_claimant=pl.col("claimant").filter("attributed").first(),
         mentioned_claimant=pl.col("claimant").filter(~pl.col("possessive")).first(),
     )
-    speaker_pattern = ascii_boundaries(px.unknown_speaker())
-    attacker_pattern = ascii_boundaries(px.attacker_side())
+    speaker_pattern = engine_pattern(px.unknown_speaker())
+    attacker_pattern = engine_pattern(px.attacker_side())
     speaker = pl.col("speaker_groups")
     # Only sentences with a speech cue or a claimant mention can name a claimant: every stage below runs on
     # them alone (in sentence order), and the claimant is carried over the other sentences at the end.
-    speech = pl.col("masked").str.contains(ascii_boundaries(px.speech_cue()))
+    speech = pl.col("masked").str.contains(engine_pattern(px.speech_cue()))
     speaking = (
         contexts.select(*SENTENCE_KEY, "masked", speech=speech)
         .join(by_sentence, on=SENTENCE_KEY, how="left")
@@ -698,7 +710,7 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
     frame = speaking.with_columns(
         speaker_groups=speaker_groups,
         attacker=_map(attacker, lx.party_adjectives()),
-        anaphoric=pl.col("masked").str.contains(ascii_boundaries(px.anaphoric_attribution())),
+        anaphoric=pl.col("masked").str.contains(engine_pattern(px.anaphoric_attribution())),
     ).with_columns(
         speaker=pl.coalesce(
             speaker.struct.field("speaker"), speaker.struct.field("speaker_after"), speaker.struct.field("speaker_according")
@@ -720,7 +732,7 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
     )
     speaks_for = f"(?i)\\b({px.party_adjective()})\\b|\\b({lx.alternation(lx.party_name_phrases())})\\b"
     # Parts used several times below are computed once, as columns.
-    speaker_party = pl.col("head").str.extract_groups(ascii_boundaries(speaks_for))
+    speaker_party = pl.col("head").str.extract_groups(engine_pattern(speaks_for))
     frame = frame.with_columns(
         speaks_for=pl.coalesce(
             _map(speaker_party.struct.field("1"), lx.party_adjectives()),
@@ -731,8 +743,8 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
     country = pl.col("head_country")
     unknown_party = pl.col("speaks_for")
     # An unnamed institution speaks for the side that attacks (the army) or is hit (the governor).
-    military = pl.col("head").str.contains(ascii_boundaries(f"(?i)\\b{px.words('military_speakers')}$"))
-    local = pl.col("head").str.contains(ascii_boundaries(f"(?i)\\b{px.words('local_speakers')}$"))
+    military = pl.col("head").str.contains(engine_pattern(f"(?i)\\b{px.words('military_speakers')}$"))
+    local = pl.col("head").str.contains(engine_pattern(f"(?i)\\b{px.words('local_speakers')}$"))
     institution_party = pl.when(military).then("attacker").when(local).then(
         pl.col("attacker").replace_strict(lx.opposite_parties(), default=None, return_dtype=pl.String)
     )
@@ -815,7 +827,7 @@ def party_cues(contexts: pl.DataFrame, sentence_claimants: pl.DataFrame, mention
     Sides named inside an attributed claimant ("the Ukrainian General Staff said") are not cues.
     """
     found = _positions(contexts, px.party_cue(), SENTENCE_KEY)
-    groups = found["match"].str.extract_groups(ascii_boundaries("^" + match_core(px.party_cue()) + "$")).struct.unnest()
+    groups = found["match"].str.extract_groups(engine_pattern("^" + match_core(px.party_cue()) + "$")).struct.unnest()
     found = pl.concat([found, groups], how="horizontal")
     inside_claimant = (
         found.select(*SENTENCE_KEY, "match_end")
@@ -877,7 +889,7 @@ def country_mentions(contexts: pl.DataFrame) -> pl.DataFrame:
 def launcher_cues(contexts: pl.DataFrame) -> pl.DataFrame:
     """Every side named as launching projectiles, with its offset in the article."""
     found = _positions(contexts, px.launcher(), SENTENCE_KEY)
-    name = found["match"].str.extract(ascii_boundaries("^" + match_core(px.launcher()) + "$"), 1)
+    name = found["match"].str.extract(engine_pattern("^" + match_core(px.launcher()) + "$"), 1)
     return (
         found.with_columns(name=name)
         .join(contexts.select(*SENTENCE_KEY, "sentence_start"), on=SENTENCE_KEY)
@@ -896,20 +908,20 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame, 
     adjective = f"(?i)\\b({px.party_adjective()})\\b"
     # The side named after the noun phrase is parsed once, as a column.
     figures = figures.with_columns(
-        right_party=pl.col("after_head").fill_null(pl.col("right")).str.extract_groups(ascii_boundaries(px.right_party()))
+        right_party=pl.col("after_head").fill_null(pl.col("right")).str.extract_groups(engine_pattern(px.right_party()))
     )
     right = pl.col("right_party")
     gap_ok = ~pl.col("after_head").fill_null(pl.col("right")).str.extract(r"^([^.;!?\d]*?)\b(?:of|among|from|with)\s", 1).fill_null("").str.contains(px.RIGHT_PARTY_GAP_STOPS)
     victims = _key(pl.col("head")).is_in([lx.normalized(h) for h in lx.party_lexicon()["strike_victims"]])
     generic_people = _key(pl.col("head")).is_in(["people", "persons"])
-    struck = pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('strike_words')}\\b")) & ~pl.col("disaster")
-    war = pl.col("masked").str.contains(ascii_boundaries(f"(?i)\\b{px.words('war_words')}\\b")) & ~pl.col("disaster")
+    struck = pl.col("masked").str.contains(engine_pattern(f"(?i)\\b{px.words('strike_words')}\\b")) & ~pl.col("disaster")
+    war = pl.col("masked").str.contains(engine_pattern(f"(?i)\\b{px.words('war_words')}\\b")) & ~pl.col("disaster")
     killed_in = pl.col("after_head").str.extract(
         f"^\\s+(?:(?:were|was|have|has|had|been)\\s+)*(?:killed|died|dead|wounded|injured)\\s+in\\s+({lx.alternation(lx.party_name_phrases())})(?:[\\s.,;]|$)", 1
     )
     own_in_phrase = pl.col("modifiers").str.contains(f"(?i)\\b{lx.alternation(lx.party_lexicon()['own_in_phrase'])}\\b")
     # "9,488, including 3,900 children": a sub-count belongs to the side of its total.
-    subcount = pl.col("left").str.contains(ascii_boundaries(
+    subcount = pl.col("left").str.contains(engine_pattern(
         f"(?i)\\b{px.words('subcount_words')}\\s+(?:{lx.alternation(lx.qualifier_cues())}\\s+)?$"
     )) & (pl.col("sentence_no") == pl.col("sentence_no").shift(1).over("article_no", order_by=["sentence_no", "start"]))
     figures = figures.with_columns(
@@ -964,7 +976,7 @@ def parties(figures: pl.DataFrame, cues: pl.DataFrame, countries: pl.DataFrame, 
             # (searched only in the sentences of figures with no side yet)
             _map(
                 pl.when(pl.all_horizontal(pl.col("own_party", "launcher_party", "last_party").is_null()))
-                .then(pl.col("masked")).str.extract(ascii_boundaries(any_party), 1),
+                .then(pl.col("masked")).str.extract(engine_pattern(any_party), 1),
                 {**lx.party_adjectives(), **lx.party_names()},
             ),
             # Nothing named: a claimant's unnamed dead are its own, the equipment it destroyed the other side's.
