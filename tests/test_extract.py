@@ -262,3 +262,13 @@ def test_claimant_rows_cover_every_claimant_once_with_reporter():
     assert ("reporter", None, "media") in rows
     assert ("russia_mod", "russia", "military") in rows
     assert ("uk_mod", None, "military") in rows
+
+
+def test_engine_pattern_word_and_digit_classes():
+    """engine_pattern keeps accented Latin names as words, ASCII digits as digits, and × out of words."""
+    from transforms.extract import engine_pattern
+
+    texts = pl.Series(["Erdoğan said", "Türkiye-made drones", "3×4", "٣ tanks", "12 tanks"])
+    assert texts.str.extract(engine_pattern(r"^([\w\-]+)"), 1).to_list() == ["Erdoğan", "Türkiye-made", "3", None, "12"]
+    assert texts.str.contains(engine_pattern(r"^\d+\b")).to_list() == [False, False, True, False, True]
+    assert engine_pattern(r"\bkilled\b") == r"(?-u:\b)killed(?-u:\b)"
