@@ -129,16 +129,26 @@ def hashed(path: Path) -> tuple[str | None, str | None]:
         return None, unreadable(exc)
 
 
-def with_hashes(listing: pl.DataFrame, raw_dir: Path, known: pl.DataFrame) -> pl.DataFrame:
-    """The listing with file_sha256: the recorded one where size and modification time are what the
-    warehouse recorded (the file is not read again), else the file is hashed; unreadable: quarantined."""
-    listing = listing.join(known, on=["source_file", "size", "mtime_ns"], how="left", maintain_order="left")
-    to_hash = listing.select(pl.col("status").is_null() & pl.col("file_sha256").is_null()).to_series()
-    rels = listing.filter(to_hash)["source_file"].to_list()
+HASHES_SCHEMA = {"source_file": pl.String, "new_sha": pl.String, "problem": pl.String}
+
+
+def hashes_of(raw_dir: Path, rels: list[str]) -> pl.DataFrame:
+    """The sha256 of each file (new_sha), or why it could not be read (problem)."""
     results = [hashed(raw_dir / rel) for rel in rels]
-    fresh = pl.DataFrame({"source_file": rels, "new_sha": [sha for sha, _ in results],
-                          "problem": [why for _, why in results]},
-                         schema={"source_file": pl.String, "new_sha": pl.String, "problem": pl.String})
+    return pl.DataFrame({"source_file": rels, "new_sha": [sha for sha, _ in results],
+                         "problem": [why for _, why in results]}, schema=HASHES_SCHEMA)
+
+
+def with_hashes(listing: pl.DataFrame, raw_dir: Path, known: pl.DataFrame, chunk: int = 10_000) -> pl.DataFrame:
+    """The listing with file_sha256: the recorded one where size and modification time are what the
+    warehouse recorded (the file is not read again), else the file is hashed; unreadable: quarantined.
+
+    Files are hashed `chunk` at a time into columns: a million files never stand as a million Python
+    strings and tuples (about 400 MB that the process would keep for the rest of the run)."""
+    listing = listing.join(known, on=["source_file", "size", "mtime_ns"], how="left", maintain_order="left")
+    to_hash = listing.filter(pl.col("status").is_null() & pl.col("file_sha256").is_null())["source_file"]
+    fresh = pl.concat([hashes_of(raw_dir, to_hash.slice(start, chunk).to_list())
+                       for start in range(0, len(to_hash), chunk)] or [hashes_of(raw_dir, [])])
     return listing.join(fresh, on="source_file", how="left", maintain_order="left").select(
         *[c for c in LISTING_SCHEMA if c not in ("status", "reason")],
         file_sha256=pl.coalesce("file_sha256", "new_sha"),

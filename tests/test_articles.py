@@ -90,6 +90,17 @@ def test_inventory_marks_new_skipped_unknown_and_too_large(tmp_path):
     assert again["b.txt"]["reason"] == "unchanged since it was loaded"
 
 
+def test_files_hashed_in_chunks_get_the_hash_of_their_own_content(tmp_path):
+    from flows.files import KNOWN_SCHEMA, file_sha256, keyed, raw_listing, with_hashes
+
+    for n in range(5):
+        (tmp_path / f"{n}.txt").write_text(f"{n} soldiers died.")
+    listing = raw_listing(tmp_path, 1000)
+    hashed_by_two = with_hashes(listing, tmp_path, keyed(None, KNOWN_SCHEMA, "source_file"), chunk=2)
+    assert dict(hashed_by_two.select("source_file", "file_sha256").rows()) == {
+        f"{n}.txt": file_sha256(tmp_path / f"{n}.txt") for n in range(5)}
+
+
 def test_an_unchanged_loaded_file_is_not_hashed_again(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("Five soldiers died.")
