@@ -174,14 +174,10 @@ def staged_rows(run_id: str, files: pl.DataFrame, read_log: pl.DataFrame, checke
             "ingest_log": log, "file_state": file_state}
 
 
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 10])
-def loaded_batch(db_path: Path, staged: dict[str, pl.DataFrame]) -> dict[str, int]:
-    """Load one batch into the warehouse in one transaction; retried while the file is locked."""
-    con = wh.connect(db_path)
-    try:
-        return wh.load_batch(con, staged)
-    finally:
-        con.close()
+@task(cache_policy=NO_CACHE)
+def loaded_batch(con, staged: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """Load one batch into the warehouse in one transaction, on the run's writer (wh.batch_writer)."""
+    return wh.load_batch(con, staged)
 
 
 @task(cache_policy=NO_CACHE, **WRITE_RETRIES)
@@ -323,7 +319,7 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
     results, suite_results = [], []
     if pending.height:
         gx_setup_in_background()
-    with extraction_runner(task_runner) as runner:
+    with extraction_runner(task_runner) as runner, wh.batch_writer(work_db) as writer:
         for number, files in enumerate(even_batches(pending, batch_files or config.batch_files), start=1):
             t0 = time.perf_counter()
             reported(f"batch {number}: read {files.height} files")
@@ -336,7 +332,7 @@ def ingest(raw_dir: str | None = None, db: str | None = None, batch_files: int |
             problems += logged_problems(logger, read_log.join(failed, on="article_id", how="semi"))
             checked = validated_batch(articles, figures) | {"articles_in": articles}
             reported(f"batch {number}: check and load {figures.height} figures")
-            counts = loaded_batch(work_db, staged_rows(run_id, files, read_log, checked))
+            counts = loaded_batch(writer, staged_rows(run_id, files, read_log, checked))
             results.append(checked["results"])
             suite_results += checked["suite_results"]
             totals["articles"] += counts["article"]

@@ -36,16 +36,12 @@ def stale_article_ids(db_path: Path, everything: bool) -> list[str]:
 
 
 @task(cache_policy=NO_CACHE)
-def stored_articles(db_path: Path, article_ids: list[str]) -> pl.DataFrame:
-    """The stored articles with these ids, as the read step would have produced them."""
-    con = wh.connect(db_path)
-    try:
-        with wh.staged(con, {"wanted": pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String})}):
-            columns = ", ".join(STORED_ARTICLE_COLUMNS)
-            return con.execute(f"select {columns} from article where article_id in (select article_id from wanted) "
-                               "order by file").pl()
-    finally:
-        con.close()
+def stored_articles(con, article_ids: list[str]) -> pl.DataFrame:
+    """The stored articles with these ids, as the read step would have produced them (con: the run's writer)."""
+    with wh.staged(con, {"wanted": pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String})}):
+        columns = ", ".join(STORED_ARTICLE_COLUMNS)
+        return con.execute(f"select {columns} from article where article_id in (select article_id from wanted) "
+                           "order by file").pl()
 
 
 @flow(name="reprocess", log_prints=True)
@@ -62,20 +58,21 @@ def reprocess(db: str | None = None, everything: bool = False, batch_articles: i
     size = batch_articles or config.batch_files
     totals = {"articles": 0, "figures": 0, "figure_quarantine": 0}
     results, suite_results = [], []
-    for number, offset in enumerate(range(0, len(ids), size), start=1):
-        t0 = time.perf_counter()
-        articles = stored_articles(work_db, ids[offset:offset + size])
-        figures, failed = extracted_figures(articles)
-        empty_log = pl.DataFrame(schema={"path": pl.String, "source_file": pl.String})
-        articles, log = without_failed_articles(articles, empty_log, failed)  # kept as they were
-        checked = validated_batch(articles, figures) | {"articles_in": articles}
-        counts = loaded_batch(work_db, staged_rows(run_id, articles, log, checked))
-        results.append(checked["results"])
-        suite_results += checked["suite_results"]
-        for key, table in (("articles", "article"), ("figures", "figure"), ("figure_quarantine", "figure_quarantine")):
-            totals[key] += counts[table]
-        logger.info("batch %d: %d articles re-extracted → %d figures loaded, %d quarantined in %.2fs", number,
-                    articles.height, counts["figure"], counts["figure_quarantine"], time.perf_counter() - t0)
+    with wh.batch_writer(work_db) as writer:
+        for number, offset in enumerate(range(0, len(ids), size), start=1):
+            t0 = time.perf_counter()
+            articles = stored_articles(writer, ids[offset:offset + size])
+            figures, failed = extracted_figures(articles)
+            empty_log = pl.DataFrame(schema={"path": pl.String, "source_file": pl.String})
+            articles, log = without_failed_articles(articles, empty_log, failed)  # kept as they were
+            checked = validated_batch(articles, figures) | {"articles_in": articles}
+            counts = loaded_batch(writer, staged_rows(run_id, articles, log, checked))
+            results.append(checked["results"])
+            suite_results += checked["suite_results"]
+            for key, table in (("articles", "article"), ("figures", "figure"), ("figure_quarantine", "figure_quarantine")):
+                totals[key] += counts[table]
+            logger.info("batch %d: %d articles re-extracted → %d figures loaded, %d quarantined in %.2fs", number,
+                        articles.height, counts["figure"], counts["figure_quarantine"], time.perf_counter() - t0)
     run = {"run_id": run_id, "flow_run_name": flow_run.name, "raw_dir": "(stored articles)",
            "started_at": started, "finished_at": now(), "extractor_version": EXTRACTOR_VERSION,
            "files_seen": 0, "articles_loaded": totals["articles"], "figures_loaded": totals["figures"],

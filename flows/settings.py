@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,8 @@ class Settings:
     duckdb_memory_limit: str = "384MB"  # DuckDB's memory in the run's connections; beyond it, it spills or evicts
     duckdb_checks_memory_limit: str = "256MB"  # the same, in the data-quality step, beside GX's pandas frames
     duckdb_row_group_rows: int = 16384  # rows per row group the run writes (warehouse and Parquet): bounds their buffers
+    duckdb_checkpoint_threshold: str = "128MB"  # write-ahead log the batch loads gather before DuckDB checkpoints
+    duckdb_writer_memory_limit: str = "128MB"  # DuckDB's memory in the connection that loads the batches, open all run
 
     def work_db_path(self, db_path: Path | None = None) -> Path:
         """The working database the flow writes: LOSSTALLY_WORK_DB, else work/<name> next to the published one."""
@@ -67,7 +70,18 @@ def settings() -> Settings:
         duckdb_memory_limit=env("LOSSTALLY_DUCKDB_MEMORY_LIMIT", "384MB"),
         duckdb_checks_memory_limit=env("LOSSTALLY_DUCKDB_CHECKS_MEMORY_LIMIT", "256MB"),
         duckdb_row_group_rows=row_group_rows(env("LOSSTALLY_DUCKDB_ROW_GROUP_ROWS", "16384")),
+        duckdb_checkpoint_threshold=duckdb_size("LOSSTALLY_DUCKDB_CHECKPOINT_THRESHOLD",
+                                                env("LOSSTALLY_DUCKDB_CHECKPOINT_THRESHOLD", "128MB")),
+        duckdb_writer_memory_limit=duckdb_size("LOSSTALLY_DUCKDB_WRITER_MEMORY_LIMIT",
+                                               env("LOSSTALLY_DUCKDB_WRITER_MEMORY_LIMIT", "128MB")),
     )
+
+
+def duckdb_size(name: str, value: str) -> str:
+    """A DuckDB size setting ("128MB", "1GiB"), checked here so that a bad value is refused naming its variable."""
+    if not re.fullmatch(r"\d+(?:\.\d+)?\s*(?:[KMGT]i?B|B|bytes)", value.strip(), flags=re.IGNORECASE):
+        raise ValueError(f"{name} must be a size such as 128MB or 1GiB, got {value!r}")
+    return value.strip()
 
 
 def row_group_rows(value: str) -> int:

@@ -107,6 +107,28 @@ def connect(db_path: Path, read_only: bool = False, attempts: int = 20,
     raise AssertionError("unreachable")
 
 
+@contextmanager
+def batch_writer(db_path: Path):
+    """One writing connection for all the batch loads of a run, closed (and checkpointed) when the block ends.
+
+    DuckDB checkpoints when a connection closes, and when a commit finds more write-ahead log than its
+    checkpoint_threshold (LOSSTALLY_DUCKDB_CHECKPOINT_THRESHOLD, see flows/settings.py). A connection per
+    batch paid an attach and a checkpoint every batch, about half of the load time; each batch is still one
+    transaction, committed to the log, so a crash loses no loaded batch (DuckDB replays the log on open).
+    Its memory limit is LOSSTALLY_DUCKDB_WRITER_MEMORY_LIMIT: the pages it caches stay for the whole run,
+    beside the extractor's frames, where a connection per batch gave them back after each load.
+    """
+    from flows.settings import settings
+
+    config = settings()
+    con = connect(db_path, memory_limit=config.duckdb_writer_memory_limit)
+    try:
+        con.execute(f"set checkpoint_threshold = '{config.duckdb_checkpoint_threshold}'")
+        yield con
+    finally:
+        con.close()
+
+
 def attached(db_path: Path, row_group_rows: int, config: dict) -> duckdb.DuckDBPyConnection:
     """A connection whose default database is db_path, attached for writing with the given row group size
     (spilling to `<db>.tmp`, as a connection opened on the file would)."""
