@@ -67,18 +67,18 @@ def settings() -> Settings:
         echo_days=int(env("LOSSTALLY_ECHO_DAYS", "3")),
         lock_wait_seconds=float(env("LOSSTALLY_LOCK_WAIT_SECONDS", "300")),
         shard_articles=int(env("LOSSTALLY_SHARD_ARTICLES", "2000")),
-        duckdb_memory_limit=env("LOSSTALLY_DUCKDB_MEMORY_LIMIT", "384MB"),
-        duckdb_checks_memory_limit=env("LOSSTALLY_DUCKDB_CHECKS_MEMORY_LIMIT", "256MB"),
+        duckdb_memory_limit=duckdb_size("LOSSTALLY_DUCKDB_MEMORY_LIMIT", "384MB"),
+        duckdb_checks_memory_limit=duckdb_size("LOSSTALLY_DUCKDB_CHECKS_MEMORY_LIMIT", "256MB"),
         duckdb_row_group_rows=row_group_rows(env("LOSSTALLY_DUCKDB_ROW_GROUP_ROWS", "16384")),
-        duckdb_checkpoint_threshold=duckdb_size("LOSSTALLY_DUCKDB_CHECKPOINT_THRESHOLD",
-                                                env("LOSSTALLY_DUCKDB_CHECKPOINT_THRESHOLD", "128MB")),
-        duckdb_writer_memory_limit=duckdb_size("LOSSTALLY_DUCKDB_WRITER_MEMORY_LIMIT",
-                                               env("LOSSTALLY_DUCKDB_WRITER_MEMORY_LIMIT", "128MB")),
+        duckdb_checkpoint_threshold=duckdb_size("LOSSTALLY_DUCKDB_CHECKPOINT_THRESHOLD", "128MB"),
+        duckdb_writer_memory_limit=duckdb_size("LOSSTALLY_DUCKDB_WRITER_MEMORY_LIMIT", "128MB"),
     )
 
 
-def duckdb_size(name: str, value: str) -> str:
-    """A DuckDB size setting ("128MB", "1GiB"), checked here so that a bad value is refused naming its variable."""
+def duckdb_size(name: str, default: str) -> str:
+    """The DuckDB size in env var name, else default ("128MB", "1GiB"), checked here so that a bad value is
+    refused naming its variable, not by DuckDB at the first connection."""
+    value = os.environ.get(name, default)
     if not re.fullmatch(r"\d+(?:\.\d+)?\s*(?:[KMGT]i?B|B|bytes)", value.strip(), flags=re.IGNORECASE):
         raise ValueError(f"{name} must be a size such as 128MB or 1GiB, got {value!r}")
     return value.strip()

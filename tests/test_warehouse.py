@@ -141,3 +141,35 @@ def test_a_row_group_size_duckdb_cannot_take_is_refused_naming_the_setting(monke
         settings()
     monkeypatch.setenv("LOSSTALLY_DUCKDB_ROW_GROUP_ROWS", "4096")
     assert settings().duckdb_row_group_rows == 4096
+
+
+@pytest.mark.parametrize("name", ["LOSSTALLY_DUCKDB_CHECKPOINT_THRESHOLD", "LOSSTALLY_DUCKDB_WRITER_MEMORY_LIMIT",
+                                  "LOSSTALLY_DUCKDB_MEMORY_LIMIT"])
+def test_a_duckdb_size_that_is_not_a_size_is_refused_naming_the_setting(monkeypatch, name):
+    from flows.settings import settings
+
+    monkeypatch.setenv(name, "lots")
+    with pytest.raises(ValueError, match=name):
+        settings()
+
+
+def test_batch_writer_loads_every_batch_on_one_connection_with_its_own_limits(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOSSTALLY_DUCKDB_CHECKPOINT_THRESHOLD", "64MB")
+    monkeypatch.setenv("LOSSTALLY_DUCKDB_WRITER_MEMORY_LIMIT", "96MB")
+    db = tmp_path / "w.duckdb"
+    con = wh.connect(db)
+    wh.ensure_schema(con)
+    con.close()
+    with wh.batch_writer(db) as writer:
+        settings = dict(writer.execute("select name, value from duckdb_settings() "
+                                       "where name in ('checkpoint_threshold', 'memory_limit')").fetchall())
+        wh.load_batch(writer, staged([article("a1", "a.txt", "12 soldiers died")], [figure("f1", "a1", 12)]))
+        wh.load_batch(writer, staged([article("a2", "b.txt", "3 tanks")], [figure("f2", "a2", 3, "tanks")]))
+    assert settings == {"checkpoint_threshold": "61.0 MiB", "memory_limit": "91.5 MiB"}  # 64 and 96 MB
+    reader = duckdb.connect(str(db), read_only=True)
+    try:
+        assert reader.execute("select article_id from article order by 1").fetchall() == [("a1",), ("a2",)]
+        assert reader.execute("select figure_id, category from figure order by 1").fetchall() == [
+            ("f1", "killed"), ("f2", "tanks")]
+    finally:
+        reader.close()
