@@ -328,12 +328,14 @@ def tree_rss(process) -> int:
     return total
 
 
-def timed_run(server: PrefectServer, raw: Path, db: Path, batch_files: int, log_path: Path) -> dict:
+def timed_run(server: PrefectServer, raw: Path, db: Path, batch_files: int, log_path: Path,
+              task_runner: str = "threads") -> dict:
     """One `losstally run` in a subprocess: wall time, peak RSS of its process tree, exit code."""
     import psutil
 
     env = {**server.env, "LOSSTALLY_BATCH_FILES": str(batch_files), "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "flows.cli", "run", "--raw-dir", str(raw), "--db", str(db)]
+    command = [sys.executable, "-m", "flows.cli", "run", "--raw-dir", str(raw), "--db", str(db),
+               "--task-runner", task_runner]
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -419,7 +421,7 @@ def covered(intervals: list[tuple[float, float]]) -> float:
     return total
 
 
-def end_to_end(raw: Path, work: Path, batch_files: int) -> dict:
+def end_to_end(raw: Path, work: Path, batch_files: int, task_runner: str = "threads") -> dict:
     """The real ingest flow twice over the corpus (load, then no-op rerun) against a temporary Prefect server."""
     import resource
 
@@ -428,9 +430,9 @@ def end_to_end(raw: Path, work: Path, batch_files: int) -> dict:
     db = work / "warehouse" / "losstally.duckdb"
     with PrefectServer() as server:
         log(f"e2e: Prefect server up on {server.api} in {server.start_s:.1f}s")
-        first = timed_run(server, raw, db, batch_files, work / "run1.log")
+        first = timed_run(server, raw, db, batch_files, work / "run1.log", task_runner)
         log(f"e2e: first run {first['seconds']}s, peak RSS {first['peak_rss_mb']} MB")
-        second = timed_run(server, raw, db, batch_files, work / "run2.log")
+        second = timed_run(server, raw, db, batch_files, work / "run2.log", task_runner)
         log(f"e2e: no-op rerun {second['seconds']}s, peak RSS {second['peak_rss_mb']} MB")
         stages = flow_stages(server)
         server_start = server.start_s
@@ -476,6 +478,8 @@ def main() -> None:
     config = settings()
     parser.add_argument("--batch-files", type=int, default=config.batch_files, help="as the flow [%(default)s]")
     parser.add_argument("--shard-articles", type=int, default=config.shard_articles, help="as the flow [%(default)s]")
+    parser.add_argument("--task-runner", choices=("threads", "dask"), default="threads",
+                        help="the end-to-end runs' --task-runner (losstally run --help) [%(default)s]")
     parser.add_argument("--skip-transforms", action="store_true", help="skip the transforms pass, baselines and F1")
     parser.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end runs")
     parser.add_argument("--baseline-every", type=int, default=1,
@@ -487,7 +491,8 @@ def main() -> None:
 
     started = datetime.now(timezone.utc)
     result: dict = {"n": args.n, "seed": args.seed, "date": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "batch_files": args.batch_files, "shard_articles": args.shard_articles, "machine": machine()}
+                    "batch_files": args.batch_files, "shard_articles": args.shard_articles,
+                    "task_runner": args.task_runner, "machine": machine()}
     folder, manifest = cached_corpus(args.n, args.seed, args.workers)
     raw = folder / "raw"
     result["corpus"] = {"path": str(folder.relative_to(ROOT)), **manifest}
@@ -531,7 +536,7 @@ def main() -> None:
 
     if not args.skip_e2e:
         log("e2e: ingest flow from raw files to the published DuckDB")
-        e = end_to_end(raw, folder / "e2e", args.batch_files)
+        e = end_to_end(raw, folder / "e2e", args.batch_files, args.task_runner)
         result.update({
             "end_to_end_s": e["first"]["seconds"],
             "end_to_end_with_server_start_s": round(e["first"]["seconds"] + e["server_start_s"], 2),
