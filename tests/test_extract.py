@@ -272,3 +272,14 @@ def test_engine_pattern_word_and_digit_classes():
     assert texts.str.extract(engine_pattern(r"^([\w\-]+)"), 1).to_list() == ["Erdoğan", "Türkiye-made", "3", None, "12"]
     assert texts.str.contains(engine_pattern(r"^\d+\b")).to_list() == [False, False, True, False, True]
     assert engine_pattern(r"\bkilled\b") == r"(?-u:\b)killed(?-u:\b)"
+
+
+def test_caseless_alternation_folds_ascii_case_only():
+    """Head nouns match in any ASCII case, across a space or a hyphen, and not through Unicode folding
+    (the Kelvin sign is no "k"); a cased non-ASCII letter matches its two cases."""
+    from transforms.lexicon import caseless_alternation
+
+    pattern = f"^{caseless_alternation(['tank', 'anti-aircraft gun', 'école'])}$"
+    texts = pl.Series(["TANK", "Tank", "tan\u212a", "Anti-Aircraft gun", "anti aircraft GUN", "antiaircraft gun",
+                       "École", "école", "ÉCOLE", "tanks"])
+    assert texts.str.contains(pattern).to_list() == [True, True, False, True, True, True, True, True, True, False]
