@@ -85,18 +85,20 @@ def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
     loss = pl.col("masked").str.contains(engine_pattern(f"(?i)\\b{px.words('loss_words')}\\b"))
     continues = (
         pl.col("masked").str.contains(f"(?i)^\\W*{px.words('backreference')}\\b")
-        | pl.col("ends_open").shift(1).over("article_no").fill_null(False)
+        | pl.when(pl.col("article_no") == pl.col("article_no").shift(1)).then(pl.col("ends_open").shift(1)).fill_null(False)
         | pl.col("masked").str.contains(r"^\W*[a-z]")
     )
+    # A run of sentences that continue each other (a list after a colon, "Among them ..."): a block. The rows
+    # of an article are consecutive, so a block starts at each new article or sentence that does not continue.
+    block_start = ~pl.col("continues") | (pl.col("article_no") != pl.col("article_no").shift(1)).fill_null(True)
+    block = block_start.cum_sum()
     return sents.with_columns(
         has_loss_word=loss,
         continues=continues,
     ).with_columns(
-        # A run of sentences that continue each other (a list after a colon, "Among them ...").
-        block=(~pl.col("continues")).cum_sum().over("article_no"),
         disaster=pl.col("masked").str.contains(engine_pattern(f"(?i)\\b{px.words('disaster_words')}\\b")).any().over("article_no"),
-    ).with_columns(
-        loss_context=pl.col("has_loss_word").cum_max().over(["article_no", "block"]),
+        # A loss word so far in the block: the last block with a loss word, carried forward, is this one.
+        loss_context=(pl.when("has_loss_word").then(block).forward_fill() == block).fill_null(False),
     )
 
 
@@ -237,12 +239,15 @@ def number_mentions(sents: pl.DataFrame) -> pl.DataFrame:
         {"atom": words, "value": [word_number_value(w) for w in words.to_list()]},
         schema={"atom": pl.String, "value": pl.Int64},
     )
+    # Each distinct atom is parsed once (a batch repeats its numbers: ~9k distinct in 75k mentions).
+    values = pl.DataFrame({"atom": atoms}).with_columns(value=atom_values(pl.col("atom"), word_values))
+    value_of = {"old": values["atom"], "new": values["value"], "default": None, "return_dtype": pl.Int64}
     return found.with_columns(
         start=pl.col("match_end") - pl.col("figure").str.len_chars().cast(pl.Int64) + pl.col("lead_len"),
         end=pl.col("match_end"),
         surface=pl.col("figure").str.slice(pl.col("lead_len")),
-        low_value=atom_values(pl.col("low_atom"), word_values),
-        high_value=atom_values(pl.col("high_atom"), word_values),
+        low_value=pl.col("low_atom").replace_strict(**value_of),
+        high_value=pl.col("high_atom").replace_strict(**value_of),
         low_has_magnitude=pl.col("low_atom").str.contains(r"(?i)(?:hundred|thousand|million|billion|mln|bn|\dk|\dm)$"),
         is_decimal=pl.col("low_atom").str.contains(r"^\d+\.\d+$")
         & ~pl.col("low_atom").str.contains(r"^\d{1,3}(?:\.\d{3})+$"),
