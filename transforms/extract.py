@@ -329,13 +329,13 @@ def countable_mentions(mentions: pl.DataFrame) -> pl.DataFrame:
 def qualified_numbers(mentions: pl.DataFrame) -> pl.DataFrame:
     """Mentions with the qualifier of their own cue word (coordination is applied later)."""
     cue = pl.col("left").str.extract(px.qualifier_cue(), 1).str.to_lowercase().str.replace_all(r"[\s\-]+", " ")
-    cue_qualifier = cue.replace_strict(lx.qualifier_cues(), default=None, return_dtype=pl.String)
-    return mentions.with_columns(
+    cue_qualifier = pl.col("_cue").replace_strict(lx.qualifier_cues(), default=None, return_dtype=pl.String)
+    return mentions.with_columns(_cue=cue).with_columns(
         qualifier=pl.when(cue_qualifier.is_not_null()).then(cue_qualifier)
         .when(pl.col("is_range")).then(pl.lit("exact")),
-        qualifier_rule=pl.when(cue_qualifier.is_not_null()).then(pl.lit("cue:") + cue)
+        qualifier_rule=pl.when(cue_qualifier.is_not_null()).then(pl.lit("cue:") + pl.col("_cue"))
         .when(pl.col("is_range")).then(pl.lit("range")),
-    )
+    ).drop("_cue")
 
 
 # ------------------------------------------------------------------ categories
@@ -723,7 +723,9 @@ def sentence_claimants(contexts: pl.DataFrame, mentions: pl.DataFrame) -> pl.Dat
     ).drop("speaker_groups", "speech")
     # "he said", "the ministry noted", "a spokesman said": the speaker named before speaks again.
     pronoun = f"(?i)^(?:(?:the|a|an|its|their|his|her)\\s+)?(?:{px.words('anaphora')}|we|i|you|spokesman|spokeswoman|spokesperson|officials?)?$"
-    frame = frame.with_columns(head=pl.when(speaker_head(pl.col("speaker")).str.len_chars() > 1).then(speaker_head(pl.col("speaker"))))
+    frame = frame.with_columns(head=speaker_head(pl.col("speaker"))).with_columns(
+        head=pl.when(pl.col("head").str.len_chars() > 1).then("head")
+    )
     # An unknown speaker's head may still be a known alias ("US officials speaking on condition of anonymity").
     frame = frame.join(
         _alias_table().rename({"alias_key": "head_key", "alias_claimant": "head_claimant"}),
