@@ -109,8 +109,10 @@ def candidate_patterns() -> dict[str, str]:
 
     kinds = ("equipment", "people")
     core = rf"(?:{px.number()})\s+(?:{px.TOKEN},?\s+){{0,6}}?(?i:{px.heads(kinds)})"
-    re2 = re.sub(r"\\u([0-9a-fA-F]{4})", r"\\x{\1}", core)  # RE2 spells code points \x{2009}
-    return {"polars": engine_pattern(core), "python_re": core, "duckdb": re2}
+    # Python re and RE2 have no (?-u) flag: under the (?i:...) around the head nouns, (?i:...) is the same.
+    portable = core.replace("(?i-u:", "(?i:")
+    re2 = re.sub(r"\\u([0-9a-fA-F]{4})", r"\\x{\1}", portable)  # RE2 spells code points \x{2009}
+    return {"polars": engine_pattern(core), "python_re": portable, "duckdb": re2}
 
 
 class CandidateStage:
