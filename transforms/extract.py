@@ -83,15 +83,16 @@ def sentences(articles: pl.DataFrame) -> pl.DataFrame:
 def sentence_contexts(sents: pl.DataFrame) -> pl.DataFrame:
     """Per sentence: loss context and backreference, inherited from the sentence before."""
     loss = pl.col("masked").str.contains(engine_pattern(f"(?i)\\b{px.words('loss_words')}\\b"))
+    # The rows of an article are consecutive: the row before is the sentence before, if in the same article.
+    same_article = (pl.col("article_no") == pl.col("article_no").shift(1)).fill_null(False)
     continues = (
         pl.col("masked").str.contains(f"(?i)^\\W*{px.words('backreference')}\\b")
-        | pl.when(pl.col("article_no") == pl.col("article_no").shift(1)).then(pl.col("ends_open").shift(1)).fill_null(False)
+        | pl.when(same_article).then(pl.col("ends_open").shift(1)).fill_null(False)
         | pl.col("masked").str.contains(r"^\W*[a-z]")
     )
-    # A run of sentences that continue each other (a list after a colon, "Among them ..."): a block. The rows
-    # of an article are consecutive, so a block starts at each new article or sentence that does not continue.
-    block_start = ~pl.col("continues") | (pl.col("article_no") != pl.col("article_no").shift(1)).fill_null(True)
-    block = block_start.cum_sum()
+    # A run of sentences that continue each other (a list after a colon, "Among them ..."): a block. A block
+    # starts at each new article and at each sentence that does not continue.
+    block = (~pl.col("continues") | ~same_article).cum_sum()
     return sents.with_columns(
         has_loss_word=loss,
         continues=continues,

@@ -69,28 +69,20 @@ def _caseless(pattern: str) -> str:
     """A phrase_pattern with each run of ASCII letters as `(?i-u:run)` (ASCII case folding) and any other
     cased letter as a class of its two cases; escapes such as \\s kept.
 
-    `(?i-u:tank)` is the same expression as "[Tt][Aa][Nn][Kk]", but the regex engine parses the 230 head
-    nouns written that way in a third of the time, and polars compiles each pattern again in each call.
+    `(?i-u:tank)` is the same expression as "[Tt][Aa][Nn][Kk]", but the regex engine parses it faster (the
+    230 head nouns: 4.6 ms instead of 6.4), and polars compiles each pattern again in each call.
     """
-    out, run, escaped = [], [], False
+    return re.sub(r"\\.|[A-Za-z]+|.", _caseless_token, pattern, flags=re.DOTALL)
 
-    def close_run() -> None:
-        if run:
-            out.append(f"(?i-u:{''.join(run)})")
-            run.clear()
 
-    for char in pattern:
-        if not escaped and char.isascii() and char.isalpha():
-            run.append(char)
-            continue
-        close_run()
-        if not escaped and char.lower() != char.upper() and len(char.lower()) == len(char.upper()) == 1:
-            out.append(f"[{char.upper()}{char.lower()}]")
-        else:
-            out.append(char)
-        escaped = char == "\\" and not escaped
-    close_run()
-    return "".join(out)
+def _caseless_token(match: re.Match) -> str:
+    """One token of a phrase_pattern for _caseless: an escape, a run of ASCII letters or one character."""
+    token = match.group(0)
+    if token.isascii() and token.isalpha():
+        return f"(?i-u:{token})"
+    if len(token) == 1 and token.lower() != token.upper() and len(token.lower()) == len(token.upper()) == 1:
+        return f"[{token.upper()}{token.lower()}]"
+    return token
 
 
 # ---------------------------------------------------------------- categories
